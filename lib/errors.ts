@@ -1,0 +1,103 @@
+import { inspect } from 'node:util';
+
+export interface KsmErrorDetails {
+  /** A stable identifier to branch on: an errno name ('EINVAL') or an 'ERR_KSM_*' code. */
+  code: string;
+  /** The negated errno, as Node reports it (-22 for EINVAL), when a system call failed. */
+  errno?: number;
+  /** The system call that failed ('madvise', 'prctl', 'open', ...). */
+  syscall?: string;
+  /** The file the failed call was about, for errors from /proc and /sys. */
+  path?: string;
+  cause?: unknown;
+}
+
+/** Every failure of a KSM operation: a failed system call, or KSM being unavailable. */
+export class KsmError extends Error {
+  readonly code: string;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, details: KsmErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = details.code;
+    this.errno = details.errno;
+    this.syscall = details.syscall;
+    this.path = details.path;
+  }
+}
+
+/** KSM cannot be used from this process at all: the reasons say why and what would fix it. */
+export class KsmUnsupportedError extends KsmError {
+  readonly reasons: readonly string[];
+
+  constructor(reasons: readonly string[]) {
+    super(`KSM is not available: ${reasons.join('; ')}`, { code: 'ERR_KSM_UNSUPPORTED' });
+    this.reasons = reasons;
+  }
+}
+
+interface SystemErrorLike {
+  message: string;
+  code: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+function isSystemError(error: unknown): error is SystemErrorLike {
+  return error instanceof Error && typeof (error as Partial<SystemErrorLike>).code === 'string' &&
+    typeof (error as Partial<SystemErrorLike>).syscall === 'string';
+}
+
+/**
+ * Turns a system error thrown by the addon or by node:fs into a KsmError with the same
+ * message, code, errno and syscall. Anything else (TypeError, RangeError) passes unchanged.
+ */
+export function toKsmError(error: unknown): unknown {
+  if (error instanceof KsmError || !isSystemError(error)) return error;
+  return new KsmError(error.message, {
+    code: error.code,
+    errno: error.errno,
+    syscall: error.syscall,
+    path: error.path,
+    cause: error,
+  });
+}
+
+type CodedError<E extends Error> = E & { code: string };
+
+function withCode<E extends Error>(error: E, code: string): CodedError<E> {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  return error as CodedError<E>;
+}
+
+function describeReceived(value: unknown): string {
+  if (value === null || value === undefined) return `Received ${value}`;
+  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `Received an instance of ${name}` : `Received ${inspect(value, { depth: -1 })}`;
+  }
+  const shown = inspect(value, { colors: false }).slice(0, 28);
+  return `Received type ${typeof value} (${shown})`;
+}
+
+/** A TypeError like Node's ERR_INVALID_ARG_TYPE. */
+export function invalidArgType(name: string, expected: string, actual: unknown): CodedError<TypeError> {
+  return withCode(new TypeError(`The "${name}" argument must be ${expected}. ${describeReceived(actual)}`),
+    'ERR_INVALID_ARG_TYPE');
+}
+
+/** A RangeError like Node's ERR_OUT_OF_RANGE. */
+export function outOfRange(name: string, range: string, actual: unknown): CodedError<RangeError> {
+  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. ` +
+    `Received ${inspect(actual)}`), 'ERR_OUT_OF_RANGE');
+}
+
+/** A TypeError with a code of this package's own, for values of the right type in a bad state. */
+export function invalidArgValue(message: string, code: string): CodedError<TypeError> {
+  return withCode(new TypeError(message), code);
+}

@@ -1,0 +1,74 @@
+// Loads the addon once, on first use. Importing the package never throws: where the addon
+// cannot be loaded (not Linux, build missing or broken) every KSM call throws one
+// KsmUnsupportedError that says why and what would fix it.
+import path from 'node:path';
+import bindings from 'bindings';
+import { KsmUnsupportedError, toKsmError } from './errors.js';
+
+/** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
+export interface NativeBinding {
+  readonly pageSize: number;
+  advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean):
+    { start: number; end: number };
+  setProcessMerge(enabled: boolean): void;
+  getProcessMerge(): boolean;
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+
+let binding: NativeBinding | undefined;
+let unavailable: KsmUnsupportedError | undefined;
+
+function load(): NativeBinding {
+  if (process.platform !== 'linux') {
+    throw new KsmUnsupportedError([`KSM is a Linux kernel feature and this is ${process.platform}`]);
+  }
+  // NODE_KSM_ADDON_PATH names a build explicitly (a sanitizer build, or a test of a failed
+  // load). Otherwise only the Release build is tried, so a stale Debug build cannot win.
+  const explicit = process.env.NODE_KSM_ADDON_PATH;
+  try {
+    return (explicit ? require(path.resolve(explicit)) : bindings({
+      bindings: 'ksm.node',
+      module_root: packageRoot,
+      try: [['module_root', 'build', 'Release', 'bindings']],
+    })) as NativeBinding;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new KsmUnsupportedError([
+      `the native addon could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
+    ]);
+  }
+}
+
+/** The addon, loaded on first use; throws KsmUnsupportedError where it cannot be. */
+export function native(): NativeBinding {
+  if (binding) return binding;
+  if (unavailable) throw unavailable;
+  try {
+    binding = load();
+    return binding;
+  } catch (error) {
+    unavailable = error as KsmUnsupportedError;
+    throw unavailable;
+  }
+}
+
+/** Why the addon is unavailable, or undefined when it loaded. Never throws. */
+export function nativeUnavailableReasons(): readonly string[] | undefined {
+  try {
+    native();
+    return undefined;
+  } catch (error) {
+    return (error as KsmUnsupportedError).reasons;
+  }
+}
+
+/** Runs a native call, turning a failed system call into a KsmError. */
+export function callNative<T>(call: (binding: NativeBinding) => T): T {
+  const loaded = native();
+  try {
+    return call(loaded);
+  } catch (error) {
+    throw toKsmError(error);
+  }
+}

@@ -1,0 +1,20 @@
+import { callNative } from './native.js';
+
+/**
+ * Makes every current and future private anonymous mapping of this process mergeable
+ * (prctl PR_SET_MEMORY_MERGE, Linux 6.4+). Children made by fork inherit it; exec'd
+ * children (cluster workers, child_process.fork) inherit it only from Linux 6.7.
+ */
+export function enableProcessMerge(): void {
+  callNative((binding) => binding.setProcessMerge(true));
+}
+
+/** Turns process-wide merge off; the kernel unmerges the process's merged pages. */
+export function disableProcessMerge(): void {
+  callNative((binding) => binding.setProcessMerge(false));
+}
+
+/** Whether process-wide merge is on (prctl PR_GET_MEMORY_MERGE). */
+export function isProcessMergeEnabled(): boolean {
+  return callNative((binding) => binding.getProcessMerge());
+}

@@ -1,0 +1,20 @@
+// Module registration only: each function lives in the file named after what it does.
+#include <napi.h>
+
+#include "advise.h"
+#include "page_range.h"
+#include "process_merge.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
+  exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
+  exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));
+  exports.Set("getProcessMerge", Napi::Function::New(env, ksm::GetProcessMerge, "getProcessMerge"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ksm, Init)

@@ -1,0 +1,51 @@
+#include "advise.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include "memory_view.h"
+#include "page_range.h"
+#include "syscall_error.h"
+
+namespace ksm {
+namespace {
+
+// A byte count the JS layer validated; checked again so no bad number reaches a pointer.
+size_t ByteCount(const Napi::Value& value, const char* name) {
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= 0) || number != std::floor(number) || number > 9007199254740991.0) {
+    throw Napi::RangeError::New(value.Env(), std::string("invalid ") + name);
+  }
+  return static_cast<size_t>(number);
+}
+
+}  // namespace
+
+Napi::Value Advise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const MemoryView view = GetMemoryView(info[0]);
+  const size_t offset = ByteCount(info[1], "offset");
+  const size_t length = ByteCount(info[2], "length");
+  const bool mergeable = info[3].As<Napi::Boolean>().Value();
+  if (offset > view.length || length > view.length - offset) {
+    throw Napi::RangeError::New(env, "range is outside the view");
+  }
+
+  const uintptr_t address = reinterpret_cast<uintptr_t>(view.data) + offset;
+  const PageRange pages = WholePagesWithin(address, length, PageSize());
+  if (pages.end > pages.begin) {
+    void* first = reinterpret_cast<void*>(address + pages.begin);
+    if (madvise(first, pages.end - pages.begin, mergeable ? MADV_MERGEABLE : MADV_UNMERGEABLE) != 0) {
+      throw SyscallError(env, "madvise", errno);
+    }
+  }
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("start", Napi::Number::New(env, static_cast<double>(offset + pages.begin)));
+  result.Set("end", Napi::Number::New(env, static_cast<double>(offset + pages.end)));
+  return result;
+}
+
+}  // namespace ksm

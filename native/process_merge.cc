@@ -1,0 +1,34 @@
+#include "process_merge.h"
+
+#include <sys/prctl.h>
+
+#include <cerrno>
+
+#include "syscall_error.h"
+
+// Linux 6.4; libc headers older than the kernel may lack them.
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68
+#endif
+
+namespace ksm {
+
+// The kernel rejects non-zero unused arguments with EINVAL, so all five are always passed.
+Napi::Value SetProcessMerge(const Napi::CallbackInfo& info) {
+  const unsigned long enabled = info[0].As<Napi::Boolean>().Value() ? 1 : 0;
+  if (prctl(PR_SET_MEMORY_MERGE, enabled, 0UL, 0UL, 0UL) != 0) {
+    throw SyscallError(info.Env(), "prctl", errno);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value GetProcessMerge(const Napi::CallbackInfo& info) {
+  const int state = prctl(PR_GET_MEMORY_MERGE, 0UL, 0UL, 0UL, 0UL);
+  if (state < 0) throw SyscallError(info.Env(), "prctl", errno);
+  return Napi::Boolean::New(info.Env(), state != 0);
+}
+
+}  // namespace ksm

@@ -1,0 +1,33 @@
+// Runs a snippet in a fresh `node` process from the package root, where `node-ksm` resolves
+// to the built package (dist/) as a user's code would see it.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+export const packageRoot = path.resolve(__dirname, '..', '..');
+
+export interface ChildResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runNode(code: string, options: { module?: boolean; env?: NodeJS.ProcessEnv; args?: string[] } = {}): ChildResult {
+  const args = [...(options.args ?? []), ...(options.module ? ['--input-type=module'] : []), '-e', code];
+  const result = spawnSync(process.execPath, args, {
+    cwd: packageRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a snippet that prints one JSON value on its last line, and returns it parsed. */
+export function runNodeJson<T>(code: string, options?: Parameters<typeof runNode>[1]): T {
+  const result = runNode(code, options);
+  if (result.status !== 0) {
+    throw new Error(`child exited with ${result.status ?? result.signal}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? 'null') as T;
+}

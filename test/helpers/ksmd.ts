@@ -1,0 +1,50 @@
+// The one place tests touch ksmd: save its settings, set fast ones, restore them all in
+// `finally`, even when the test fails.
+import fs from 'node:fs';
+
+const KSM_DIR = '/sys/kernel/mm/ksm';
+const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs'] as const;
+type Setting = (typeof SAVED)[number];
+
+/** Why tests that run ksmd must skip here, or undefined when they can run. */
+export const ksmdUnavailable: string | undefined = (() => {
+  if (process.platform !== 'linux') return 'KSM exists only on Linux';
+  if (!fs.existsSync(`${KSM_DIR}/run`)) return 'this kernel has no KSM (/sys/kernel/mm/ksm is missing)';
+  if (process.getuid?.() !== 0) return 'starting ksmd needs root';
+  return undefined;
+})();
+
+export function readKsmFile(name: string): string {
+  return fs.readFileSync(`${KSM_DIR}/${name}`, 'utf8').trim();
+}
+
+function writeKsmFile(name: string, value: string | number): void {
+  fs.writeFileSync(`${KSM_DIR}/${name}`, String(value));
+}
+
+/** Runs fn with ksmd running fast (or with the given settings), then restores what was there. */
+export async function withKsmd<T>(fn: () => Promise<T> | T,
+  settings: Partial<Record<Setting, number>> = {}): Promise<T> {
+  const saved = Object.fromEntries(SAVED.map((name) => [name, readKsmFile(name)])) as Record<Setting, string>;
+  try {
+    writeKsmFile('pages_to_scan', settings.pages_to_scan ?? 5000);
+    writeKsmFile('sleep_millisecs', settings.sleep_millisecs ?? 10);
+    writeKsmFile('run', settings.run ?? 1);
+    return await fn();
+  } finally {
+    // run last, so ksmd is stopped before its batch settings go back.
+    writeKsmFile('run', saved.run);
+    writeKsmFile('pages_to_scan', saved.pages_to_scan);
+    writeKsmFile('sleep_millisecs', saved.sleep_millisecs);
+  }
+}
+
+/** Polls until check() returns true or timeoutMs passes; returns whether it did. */
+export async function waitUntil(check: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,31 @@
+// Direct reads of /proc, independent of the library, for tests to compare against.
+import fs from 'node:fs';
+
+/** /proc/<pid>/ksm_stat as name -> raw value text. */
+export function readKsmStat(pid: number | 'self' = 'self'): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of fs.readFileSync(`/proc/${pid}/ksm_stat`, 'utf8').split('\n')) {
+    const match = /^(\w+):?\s+(\S+)$/.exec(line.trim());
+    if (match) fields[match[1]] = match[2];
+  }
+  return fields;
+}
+
+/** Each mapping of /proc/self/smaps: its size in bytes and its VmFlags. */
+export function readSmapsMappings(): { range: string; bytes: number; flags: string[] }[] {
+  const mappings: { range: string; bytes: number; flags: string[] }[] = [];
+  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (header) {
+      mappings.push({ range: `${header[1]}-${header[2]}`,
+        bytes: Number(BigInt(`0x${header[2]}`) - BigInt(`0x${header[1]}`)), flags: [] });
+    } else if (line.startsWith('VmFlags:')) {
+      mappings[mappings.length - 1].flags = line.slice('VmFlags:'.length).trim().split(/\s+/);
+    }
+  }
+  return mappings;
+}
+
+export function countMaps(): number {
+  return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter(Boolean).length;
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from '../lib/index.js';
+import { readKsmStat } from './helpers/proc.js';
+
+describe.skipIf(process.platform !== 'linux')('process-wide merge (prctl PR_SET_MEMORY_MERGE)', () => {
+  it('turns ksm_merge_any on and off, and isProcessMergeEnabled agrees each time', () => {
+    try {
+      expect(isProcessMergeEnabled()).toBe(false);
+      expect(readKsmStat().ksm_merge_any).toBe('no');
+
+      enableProcessMerge();
+      expect(readKsmStat().ksm_merge_any).toBe('yes');
+      expect(isProcessMergeEnabled()).toBe(true);
+
+      disableProcessMerge();
+      expect(readKsmStat().ksm_merge_any).toBe('no');
+      expect(isProcessMergeEnabled()).toBe(false);
+    } finally {
+      disableProcessMerge();
+    }
+  });
+});
