@@ -9,6 +9,7 @@
             "native/advise.cc",
             "native/memory_view.cc",
             "native/page_range.cc",
+            "native/page_span.cc",
             "native/process_merge.cc",
             "native/syscall_error.cc"
           ],

@@ -63,7 +63,6 @@ export function toKsmError(error: unknown): unknown {
     errno: error.errno,
     syscall: error.syscall,
     path: error.path,
-    cause: error,
   });
 }
 

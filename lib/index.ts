@@ -1,3 +1,8 @@
 export { markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions } from './advise.js';
 export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
-export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process.js';
+export type { KsmdValues, ProcessStats } from './parse.js';
+export {
+  disableProcessMerge, enableProcessMerge, isProcessMergeEnabled, processStats, type Pid,
+} from './process.js';
+export { isMarkedMergeable } from './smaps.js';
+export { systemStats, type SystemStats } from './system.js';

@@ -1,6 +1,7 @@
 // Loads the addon once, on first use. Importing the package never throws: where the addon
 // cannot be loaded (not Linux, build missing or broken) every KSM call throws one
 // KsmUnsupportedError that says why and what would fix it.
+import fs from 'node:fs';
 import path from 'node:path';
 import bindings from 'bindings';
 import { KsmUnsupportedError, toKsmError } from './errors.js';
@@ -10,6 +11,8 @@ export interface NativeBinding {
   readonly pageSize: number;
   advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean):
     { start: number; end: number };
+  /** The address of the view's first byte and the byte offsets of its whole pages. */
+  pageSpan(view: ArrayBuffer | ArrayBufferView): { address: number; start: number; end: number };
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
 }
@@ -19,10 +22,15 @@ const packageRoot = path.resolve(__dirname, '..');
 let binding: NativeBinding | undefined;
 let unavailable: KsmUnsupportedError | undefined;
 
-function load(): NativeBinding {
+/** Throws KsmUnsupportedError off Linux, where there is no KSM and no /proc to read. */
+export function requireLinux(): void {
   if (process.platform !== 'linux') {
     throw new KsmUnsupportedError([`KSM is a Linux kernel feature and this is ${process.platform}`]);
   }
+}
+
+function load(): NativeBinding {
+  requireLinux();
   // NODE_KSM_ADDON_PATH names a build explicitly (a sanitizer build, or a test of a failed
   // load). Otherwise only the Release build is tried, so a stale Debug build cannot win.
   const explicit = process.env.NODE_KSM_ADDON_PATH;
@@ -71,4 +79,21 @@ export function callNative<T>(call: (binding: NativeBinding) => T): T {
   } catch (error) {
     throw toKsmError(error);
   }
+}
+
+let cachedPageSize: number | undefined;
+
+/**
+ * The system's page size in bytes: from the addon, or where it cannot load from the kernel's
+ * own report in /proc/self/smaps, so the stats still work without it.
+ */
+export function pageSize(): number {
+  if (cachedPageSize !== undefined) return cachedPageSize;
+  try {
+    cachedPageSize = native().pageSize;
+  } catch {
+    const smaps = fs.readFileSync('/proc/self/smaps', 'latin1');
+    cachedPageSize = Number(/^KernelPageSize:\s+(\d+) kB$/m.exec(smaps)?.[1] ?? 4) * 1024;
+  }
+  return cachedPageSize;
 }

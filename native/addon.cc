@@ -3,6 +3,7 @@
 
 #include "advise.h"
 #include "page_range.h"
+#include "page_span.h"
 #include "process_merge.h"
 
 namespace {
@@ -10,6 +11,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
+  exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));
   exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));
   exports.Set("getProcessMerge", Napi::Function::New(env, ksm::GetProcessMerge, "getProcessMerge"));
   return exports;
