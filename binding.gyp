@@ -7,6 +7,8 @@
           "sources": [
             "native/addon.cc",
             "native/advise.cc",
+            "native/allocate.cc",
+            "native/arena.cc",
             "native/memory_view.cc",
             "native/page_range.cc",
             "native/page_span.cc",

@@ -1,24 +1,37 @@
 // Timing as ratios: every variant of a figure runs in the same rounds, interleaved, and each
 // figure is the median of its rounds, so machine noise hits both sides alike.
-import os from 'node:os';
 import fs from 'node:fs';
+import os from 'node:os';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Runs each variant `iterations` times per round for `rounds` rounds, interleaved, and returns
- * the median nanoseconds per operation of each.
+ * the median nanoseconds per operation of each. With `collect`, each round also pays for
+ * freeing what it made, as a server would: the results are kept alive, then dropped, and the
+ * event loop turns once (where Node runs the finalizers of external memory) inside the timing;
+ * V8 collects when it decides to, in whichever round's allocations make it.
  */
-export function compare(variants, { rounds = 15, iterations = 1000 } = {}) {
+export async function compare(variants, { rounds = 15, iterations = 1000, collect = false } = {}) {
   const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
-  for (const fn of Object.values(variants)) for (let i = 0; i < Math.min(iterations, 100); i++) fn(i);
+  const run = async (fn) => {
+    let kept = collect ? new Array(iterations) : undefined;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) {
+      const result = fn(i);
+      if (kept) kept[i] = result;
+    }
+    if (kept) {
+      kept = undefined;
+      await tick();
+    }
+    return Number(process.hrtime.bigint() - start) / iterations;
+  };
+  for (const fn of Object.values(variants)) await run(fn); // warm-up
   for (let round = 0; round < rounds; round++) {
     const names = Object.keys(variants);
     if (round % 2) names.reverse();
-    for (const name of names) {
-      const fn = variants[name];
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < iterations; i++) fn(i);
-      samples[name].push(Number(process.hrtime.bigint() - start) / iterations);
-    }
+    for (const name of names) samples[name].push(await run(variants[name]));
   }
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }

@@ -5,16 +5,16 @@ import { compare } from './harness.mjs';
 
 const KSM = '/sys/kernel/mm/ksm';
 
-export function statsFigures({ quick }) {
+export async function statsFigures({ quick }) {
   const rounds = quick ? 5 : 21;
   const iterations = quick ? 200 : 2000;
   const ksmFiles = fs.readdirSync(KSM).map((file) => `${KSM}/${file}`);
 
-  const perProcess = compare({
+  const perProcess = await compare({
     processStats: () => processStats(),
     raw: () => fs.readFileSync('/proc/self/ksm_stat'),
   }, { rounds, iterations });
-  const system = compare({
+  const system = await compare({
     systemStats: () => systemStats(),
     raw: () => {
       for (const file of ksmFiles) fs.readFileSync(file);

@@ -20,10 +20,13 @@ function isDetached(buffer: ArrayBuffer): boolean {
 /**
  * Checks that value is private memory KSM can act on. Shared memory is rejected rather than
  * ignored: the kernel silently skips shared mappings, so marking it would do nothing.
+ * With allowShared (for calls that only copy from it), shared memory is accepted.
  */
-export function validateMemory(value: unknown, name: string): asserts value is MemoryLike {
+export function validateMemory(value: unknown, name: string, { allowShared = false } = {}):
+  asserts value is MemoryLike {
   const buffer = types.isArrayBufferView(value) ? value.buffer : value;
   if (types.isSharedArrayBuffer(buffer)) {
+    if (allowShared) return;
     throw invalidArgValue(`The "${name}" argument is backed by a SharedArrayBuffer: KSM merges only ` +
       'private memory and the kernel silently ignores shared memory', 'ERR_KSM_SHARED_MEMORY');
   }

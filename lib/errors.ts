@@ -96,6 +96,11 @@ export function outOfRange(name: string, range: string, actual: unknown): CodedE
     `Received ${inspect(actual)}`), 'ERR_OUT_OF_RANGE');
 }
 
+/** A RangeError with the given code. */
+export function rangeErrorWithCode(message: string, code: string): CodedError<RangeError> {
+  return withCode(new RangeError(message), code);
+}
+
 /** A TypeError with a code of this package's own, for values of the right type in a bad state. */
 export function invalidArgValue(message: string, code: string): CodedError<TypeError> {
   return withCode(new TypeError(message), code);

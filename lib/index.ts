@@ -1,4 +1,7 @@
 export { markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions } from './advise.js';
+export {
+  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
+} from './alloc.js';
 export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
 export type { KsmdValues, ProcessStats } from './parse.js';
 export {

@@ -9,6 +9,9 @@ import { KsmUnsupportedError, toKsmError } from './errors.js';
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
 export interface NativeBinding {
   readonly pageSize: number;
+  /** Page-aligned mergeable memory as an external Buffer, zeroed unless `overwritten` (the
+   *  caller writes every byte); null where the runtime refuses external buffers. */
+  allocate(length: number, overwritten: boolean): Buffer | null;
   advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean):
     { start: number; end: number };
   /** The address of the view's first byte and the byte offsets of its whole pages. */

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "advise.h"
+#include "allocate.h"
 #include "page_range.h"
 #include "page_span.h"
 #include "process_merge.h"
@@ -10,6 +11,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
+  exports.Set("allocate", Napi::Function::New(env, ksm::Allocate, "allocate"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));
   exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));

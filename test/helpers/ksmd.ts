@@ -26,16 +26,30 @@ function writeKsmFile(name: string, value: string | number): void {
 export async function withKsmd<T>(fn: () => Promise<T> | T,
   settings: Partial<Record<Setting, number>> = {}): Promise<T> {
   const saved = Object.fromEntries(SAVED.map((name) => [name, readKsmFile(name)])) as Record<Setting, string>;
+  const restore = () => {
+    // run first, so ksmd is stopped (or left as it was) before its batch settings go back.
+    writeKsmFile('run', saved.run);
+    writeKsmFile('pages_to_scan', saved.pages_to_scan);
+    writeKsmFile('sleep_millisecs', saved.sleep_millisecs);
+  };
+  // If the runner ends the process mid-test (a timeout), `finally` may never run: exit does.
+  process.once('exit', restore);
   try {
     writeKsmFile('pages_to_scan', settings.pages_to_scan ?? 5000);
     writeKsmFile('sleep_millisecs', settings.sleep_millisecs ?? 10);
     writeKsmFile('run', settings.run ?? 1);
     return await fn();
   } finally {
-    // run last, so ksmd is stopped before its batch settings go back.
-    writeKsmFile('run', saved.run);
-    writeKsmFile('pages_to_scan', saved.pages_to_scan);
-    writeKsmFile('sleep_millisecs', saved.sleep_millisecs);
+    process.removeListener('exit', restore);
+    restore();
+  }
+}
+
+/** Waits until ksmd has completed `count` more full scans (so earlier changes have settled). */
+export async function waitForFullScans(count: number, timeoutMs = 20_000): Promise<void> {
+  const target = Number(readKsmFile('full_scans')) + count;
+  if (!(await waitUntil(() => Number(readKsmFile('full_scans')) >= target, timeoutMs, 50))) {
+    throw new Error(`ksmd did not complete ${count} full scans in ${timeoutMs} ms`);
   }
 }
 

@@ -1,0 +1,36 @@
+// Allocation: node-ksm's page-aligned mergeable memory against Node's own Buffers, each page
+// of every buffer touched (so the cost of faulting memory in counts on both sides).
+import { allocMergeable, mergeableFrom } from 'node-ksm';
+import { compare } from './harness.mjs';
+
+const PAGE = 4096;
+
+function touch(buffer) {
+  for (let i = 0; i < buffer.length; i += PAGE) buffer[i] = 1;
+  return buffer;
+}
+
+export async function allocFigures({ quick }) {
+  const figures = [];
+  const sizes = [['4 KiB', 4 * 1024, 2000], ['64 KiB', 64 * 1024, 500], ['1 MiB', 1024 * 1024, 50]];
+  const goals = { '4 KiB': 2, '1 MiB': 1 };
+  for (const [label, size, iterations] of sizes) {
+    const source = Buffer.alloc(size, 'node-ksm ');
+    const options = { rounds: quick ? 5 : 21, iterations: quick ? Math.ceil(iterations / 10) : iterations, collect: true };
+    const alloc = await compare({
+      allocMergeable: () => touch(allocMergeable(size)),
+      'Buffer.alloc': () => touch(Buffer.alloc(size)),
+    }, options);
+    const from = await compare({
+      mergeableFrom: () => mergeableFrom(source),
+      'Buffer.from': () => Buffer.from(source),
+    }, options);
+    figures.push(
+      { figure: `allocMergeable vs Buffer.alloc, ${label}, pages touched`, ours: alloc.allocMergeable,
+        baseline: alloc['Buffer.alloc'], unit: 'ns/op', goal: goals[label] },
+      { figure: `mergeableFrom vs Buffer.from, ${label}`, ours: from.mergeableFrom,
+        baseline: from['Buffer.from'], unit: 'ns/op' },
+    );
+  }
+  return figures;
+}

@@ -1,0 +1,133 @@
+// Page-aligned mergeable memory: the only way two copies of the same data reliably sit at the
+// same offset within their pages, without splitting the heap into thousands of mappings.
+import fs from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { types } from 'node:util';
+import { markMergeable } from './advise.js';
+import { validateInteger, validateMemory } from './args.js';
+import { invalidArgType, rangeErrorWithCode } from './errors.js';
+import { callNative } from './native.js';
+
+let externalBuffers: boolean | undefined;
+
+/**
+ * Whether this runtime accepts the addon's external buffers: undefined until the first
+ * allocation, false where the V8 sandbox refuses them and plain marked Buffers stand in.
+ */
+export function externalBuffersAllowed(): boolean | undefined {
+  return externalBuffers;
+}
+
+/**
+ * `length` bytes of mergeable memory, page-aligned unless the runtime refuses; zeroed unless
+ * `overwritten` says the caller writes every byte itself.
+ */
+function allocate(length: number, overwritten: boolean): Buffer {
+  if (length === 0) return Buffer.alloc(0);
+  const buffer = callNative((binding) => binding.allocate(length, overwritten));
+  externalBuffers = buffer !== null;
+  if (buffer !== null) return buffer;
+  // Fallback: a plain Buffer, its whole interior pages marked. Copies of the same data merge
+  // only where the allocator happens to align them alike.
+  const plain = Buffer.alloc(length);
+  markMergeable(plain);
+  return plain;
+}
+
+function validateSize(size: unknown): asserts size is number {
+  if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
+  validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH);
+}
+
+/**
+ * A Buffer of `size` bytes whose memory starts on a page boundary, is private anonymous
+ * memory and is already marked mergeable: zero-filled, or filled like Buffer.alloc(size, fill,
+ * encoding). Small buffers share arenas (a bounded number of mappings however many live);
+ * large ones get a mapping of their own. The memory goes back to the kernel when the Buffer
+ * is garbage-collected. Never use it for secrets: see the README's Security section.
+ */
+export function allocMergeable(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
+  validateSize(size);
+  const buffer = allocate(size, false);
+  // Mergeable memory comes zeroed: filling it with zeros would only touch every page.
+  if (fill === undefined || fill === 0 || size === 0) return buffer;
+  return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
+}
+
+const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer';
+
+/**
+ * A page-aligned mergeable copy of `data`: a string (in `encoding`, default utf8), a Buffer,
+ * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer.
+ */
+export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, encoding: BufferEncoding = 'utf8'): Buffer {
+  if (typeof data === 'string') {
+    const buffer = allocate(Buffer.byteLength(data, encoding), true);
+    // byteLength can overestimate (invalid base64 or hex): keep what was really written.
+    const written = buffer.write(data, encoding);
+    return written < buffer.length ? buffer.subarray(0, written) : buffer;
+  }
+  if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
+  validateMemory(data, 'data', { allowShared: true });
+  const bytes = types.isArrayBufferView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data as ArrayBufferLike);
+  const buffer = allocate(bytes.byteLength, true);
+  buffer.set(bytes);
+  return buffer;
+}
+
+/** Mergeable memory for a file of `size` bytes, with Node's error for one too large. */
+function allocateForFile(size: number): Buffer {
+  if (size > bufferConstants.MAX_LENGTH) {
+    throw rangeErrorWithCode(`File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes`,
+      'ERR_FS_FILE_TOO_LARGE');
+  }
+  return allocate(size, true);
+}
+
+/** Reads from an open file into mergeable memory: regular files straight in, one copy. */
+function readOpenFile(fd: number): Buffer {
+  const { size } = fs.fstatSync(fd);
+  if (size === 0) return mergeableFrom(fs.readFileSync(fd)); // /proc, pipes: size unknown
+  const buffer = allocateForFile(size);
+  let filled = 0;
+  while (filled < size) {
+    const read = fs.readSync(fd, buffer, filled, size - filled, filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled < size ? buffer.subarray(0, filled) : buffer;
+}
+
+/**
+ * The file's bytes, read straight into page-aligned mergeable memory (no second copy).
+ * Reads the size the file had when opened. File system errors are Node's own (ENOENT, ...).
+ */
+export function readFileMergeable(path: fs.PathLike): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    return readOpenFile(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** readFileMergeable, reading on libuv's thread pool. */
+export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer> {
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return mergeableFrom(await handle.readFile());
+    const buffer = allocateForFile(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled < size ? buffer.subarray(0, filled) : buffer;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  allocMergeable, isMarkedMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
+} from '../lib/index.js';
+import { externalBuffersAllowed } from '../lib/alloc.js';
+import { native } from '../lib/native.js';
+
+const PAGE = 4096;
+const linux = process.platform === 'linux';
+const address = (view: ArrayBufferView) => native().pageSpan(view).address;
+
+describe.skipIf(!linux)('allocMergeable', () => {
+  it.each([1, 100, PAGE - 1, PAGE, PAGE + 1, 6 * 1024, 64 * PAGE, 64 * PAGE + 1, 3 * 1024 * 1024])(
+    '%i bytes: page-aligned, zero-filled, marked mergeable', (size) => {
+      const buffer = allocMergeable(size);
+      expect(Buffer.isBuffer(buffer)).toBe(true);
+      expect(buffer.length).toBe(size);
+      expect(address(buffer) % PAGE).toBe(0);
+      expect(buffer.equals(Buffer.alloc(size))).toBe(true);
+      if (size >= PAGE) expect(isMarkedMergeable(buffer)).toBe(true);
+      buffer.fill(0xab); // writable to the last byte
+      expect(buffer[size - 1]).toBe(0xab);
+    });
+
+  it('fills like Buffer.alloc(size, fill, encoding)', () => {
+    expect(allocMergeable(10, 'ab')).toEqual(Buffer.alloc(10, 'ab'));
+    expect(allocMergeable(9, 'aGk=', 'base64')).toEqual(Buffer.alloc(9, 'aGk=', 'base64'));
+    expect(allocMergeable(5000, 7)).toEqual(Buffer.alloc(5000, 7));
+    expect(allocMergeable(3, Buffer.from([1, 2]))).toEqual(Buffer.from([1, 2, 1]));
+  });
+
+  it('gives a zero-length Buffer for size 0', () => {
+    expect(allocMergeable(0).length).toBe(0);
+  });
+
+  it('hands back zeroed memory when a freed slot is reused', () => {
+    for (let round = 0; round < 50; round++) {
+      const buffer = allocMergeable(PAGE);
+      expect(buffer.every((byte) => byte === 0)).toBe(true);
+      buffer.fill(round + 1);
+    }
+  });
+
+  it.each([[-1, RangeError, 'ERR_OUT_OF_RANGE'], [1.5, RangeError, 'ERR_OUT_OF_RANGE'],
+    [NaN, RangeError, 'ERR_OUT_OF_RANGE'], [2 ** 53, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['4096', TypeError, 'ERR_INVALID_ARG_TYPE'], [undefined, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [4096n, TypeError, 'ERR_INVALID_ARG_TYPE']] as const)('size %s throws %o', (size, type, code) => {
+    expect(() => allocMergeable(size as never)).toThrow(type);
+    expect(() => allocMergeable(size as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('reports that this runtime accepts external buffers', () => {
+    allocMergeable(1);
+    expect(externalBuffersAllowed()).toBe(true);
+  });
+
+  it('falls back to a marked plain Buffer where the runtime refuses external buffers', () => {
+    const binding = native() as { allocate: (length: number, overwritten: boolean) => Buffer | null };
+    const allocate = binding.allocate;
+    binding.allocate = () => null;
+    try {
+      const buffer = allocMergeable(8 * PAGE, 1);
+      expect(buffer.length).toBe(8 * PAGE);
+      expect(buffer.every((byte) => byte === 1)).toBe(true);
+      expect(externalBuffersAllowed()).toBe(false);
+      // Its whole interior pages are marked (not its partial first and last pages).
+      const { start } = native().pageSpan(buffer);
+      expect(isMarkedMergeable(buffer.subarray(start, start + 6 * PAGE))).toBe(true);
+    } finally {
+      binding.allocate = allocate;
+      allocMergeable(1);
+    }
+  });
+});
+
+describe.skipIf(!linux)('mergeableFrom', () => {
+  it.each([
+    ['a Buffer', Buffer.from('hello world')],
+    ['a Uint16Array', new Uint16Array([1, 2, 65535])],
+    ['a Float64Array view with an offset', new Float64Array(new ArrayBuffer(64), 8, 3).fill(1.5)],
+    ['a DataView', new DataView(Uint8Array.from([9, 8, 7, 6]).buffer, 1, 2)],
+    ['an ArrayBuffer', Uint8Array.from([1, 2, 3]).buffer],
+    ['a SharedArrayBuffer (copied into private memory)', new SharedArrayBuffer(5)],
+  ])('copies %s byte for byte into page-aligned memory', (_name, data) => {
+    const bytes = ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data as ArrayBuffer);
+    const copy = mergeableFrom(data);
+    expect(copy.equals(bytes)).toBe(true);
+    expect(address(copy) % PAGE).toBe(0);
+  });
+
+  it('encodes strings (utf8 by default)', () => {
+    expect(mergeableFrom('héllo').toString()).toBe('héllo');
+    expect(mergeableFrom('68656c6c6f', 'hex').toString()).toBe('hello');
+    expect(mergeableFrom('').length).toBe(0);
+  });
+
+  it('rejects other types and detached memory', () => {
+    for (const value of [undefined, null, 5, {}, [1]]) {
+      expect(() => mergeableFrom(value as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(() => mergeableFrom(buffer)).toThrow(expect.objectContaining({ code: 'ERR_KSM_DETACHED_BUFFER' }));
+  });
+});
+
+describe.skipIf(!linux)('readFileMergeable', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-'));
+  const file = path.join(dir, 'data.bin');
+  const content = Buffer.alloc(3 * 1024 * 1024 + 123, 'node-ksm data ');
+  fs.writeFileSync(file, content);
+
+  it.each([['sync', readFileMergeable], ['async', readFileMergeableAsync]] as const)(
+    '%s: the file\'s bytes in page-aligned, marked memory', async (_how, read) => {
+      const data = await read(file);
+      expect(data.equals(content)).toBe(true);
+      expect(address(data) % PAGE).toBe(0);
+      expect(isMarkedMergeable(data)).toBe(true);
+    });
+
+  it.each([['sync', readFileMergeable], ['async', readFileMergeableAsync]] as const)(
+    '%s: files whose size the kernel does not report (/proc) and empty files', async (_how, read) => {
+      expect((await read('/proc/self/status')).toString()).toMatch(/^Name:/);
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      expect((await read(path.join(dir, 'empty'))).length).toBe(0);
+    });
+
+  it('a missing file throws the file system\'s ENOENT, in both forms', async () => {
+    expect(() => readFileMergeable(path.join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    await expect(readFileMergeableAsync(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(() => readFileMergeable(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
+
+describe.skipIf(!linux)('reusing freed memory', () => {
+  const collect = async () => {
+    for (let i = 0; i < 8; i++) {
+      globalThis.gc?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
+  it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
+    'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
+      expect(globalThis.gc).toBeTypeOf('function');
+      const keep = allocMergeable(size); // keeps the arena mapped, so its freed slots are reused
+      let used: Buffer[] | undefined = Array.from({ length: 64 }, () => allocMergeable(size, 0xee));
+      const addresses = new Set(used.map(address));
+      used = undefined;
+      await collect();
+      const fresh = Array.from({ length: 64 }, () => allocMergeable(size));
+      expect(fresh.filter((b) => addresses.has(address(b))).length).toBeGreaterThan(0); // reuse happened
+      for (const buffer of fresh) expect(buffer.every((byte) => byte === 0)).toBe(true);
+      const template = Buffer.alloc(size, 'abc');
+      for (const copy of Array.from({ length: 8 }, () => mergeableFrom(template))) expect(copy.equals(template)).toBe(true);
+      expect(keep.length).toBe(size);
+    });
+});
+
+describe.skipIf(!linux)('worker threads', () => {
+  it('4 threads allocate, check and free concurrently from the shared arenas', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const entry = path.join(__dirname, '..', 'dist', 'index.js');
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const ksm = require(workerData.entry);
+      (async () => {
+        let wrong = 0;
+        for (let round = 0; round < 20; round++) {
+          const sizes = [100, 4096, 6144, 65536, 300000];
+          const buffers = Array.from({ length: 500 }, (_, i) => ksm.allocMergeable(sizes[i % 5]));
+          for (const [i, b] of buffers.entries()) {
+            if (!b.every((x) => x === 0)) wrong++;
+            b.fill(workerData.id + i);
+          }
+          for (const [i, b] of buffers.entries()) if (b[b.length - 1] !== ((workerData.id + i) & 255)) wrong++;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        parentPort.postMessage(wrong);
+      })();`;
+    const results = await Promise.all([1, 2, 3, 4].map((id) => new Promise<number>((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: { id, entry } });
+      worker.once('message', (wrong: number) => { void worker.terminate(); resolve(wrong); });
+      worker.once('error', reject);
+    })));
+    expect(results).toEqual([0, 0, 0, 0]);
+  });
+});
