@@ -2,6 +2,7 @@ export { markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions }
 export {
   allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
 } from './alloc.js';
+export { capabilities, type Capabilities } from './capabilities.js';
 export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
 export type { KsmdValues, ProcessStats } from './parse.js';
 export {

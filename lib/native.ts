@@ -2,9 +2,11 @@
 // cannot be loaded (not Linux, build missing or broken) every KSM call throws one
 // KsmUnsupportedError that says why and what would fix it.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import bindings from 'bindings';
 import { KsmUnsupportedError, toKsmError } from './errors.js';
+import { withHint } from './hints.js';
 
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
 export interface NativeBinding {
@@ -16,6 +18,10 @@ export interface NativeBinding {
     { start: number; end: number };
   /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: ArrayBuffer | ArrayBufferView): { address: number; start: number; end: number };
+  /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
+  externalBuffersAllowed(): boolean;
+  /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */
+  probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
 }
@@ -32,13 +38,28 @@ export function requireLinux(): void {
   }
 }
 
+/** Why KSM cannot be used through this addon, from probing madvise once; undefined if it can. */
+function probeKsm(binding: NativeBinding): string | undefined {
+  const err = binding.probeMergeable();
+  if (err === os.constants.errno.EINVAL) {
+    return `this kernel (${os.release()}) was built without KSM (CONFIG_KSM): madvise(MADV_MERGEABLE) ` +
+      'answers EINVAL; use a kernel with CONFIG_KSM=y';
+  }
+  if (err === os.constants.errno.EPERM || err === os.constants.errno.ENOSYS) {
+    return `a seccomp filter blocks madvise(MADV_MERGEABLE) (${err === os.constants.errno.EPERM ? 'EPERM' : 'ENOSYS'}); ` +
+      'run without the container runtime\'s seccomp profile, or one that allows madvise';
+  }
+  return undefined;
+}
+
 function load(): NativeBinding {
   requireLinux();
   // NODE_KSM_ADDON_PATH names a build explicitly (a sanitizer build, or a test of a failed
   // load). Otherwise only the Release build is tried, so a stale Debug build cannot win.
   const explicit = process.env.NODE_KSM_ADDON_PATH;
+  let loaded: NativeBinding;
   try {
-    return (explicit ? require(path.resolve(explicit)) : bindings({
+    loaded = (explicit ? require(path.resolve(explicit)) : bindings({
       bindings: 'ksm.node',
       module_root: packageRoot,
       try: [['module_root', 'build', 'Release', 'bindings']],
@@ -49,9 +70,15 @@ function load(): NativeBinding {
       `the native addon could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
     ]);
   }
+  const unusable = probeKsm(loaded);
+  if (unusable) throw new KsmUnsupportedError([unusable]);
+  return loaded;
 }
 
-/** The addon, loaded on first use; throws KsmUnsupportedError where it cannot be. */
+/**
+ * The addon, loaded on first use, once KSM is known to work through it; throws
+ * KsmUnsupportedError where it cannot be loaded or KSM cannot be used at all.
+ */
 export function native(): NativeBinding {
   if (binding) return binding;
   if (unavailable) throw unavailable;
@@ -74,13 +101,13 @@ export function nativeUnavailableReasons(): readonly string[] | undefined {
   }
 }
 
-/** Runs a native call, turning a failed system call into a KsmError. */
+/** Runs a native call, turning a failed system call into a KsmError that says what to do. */
 export function callNative<T>(call: (binding: NativeBinding) => T): T {
   const loaded = native();
   try {
     return call(loaded);
   } catch (error) {
-    throw toKsmError(error);
+    throw withHint(toKsmError(error));
   }
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { validateInteger } from './args.js';
 import { invalidArgType } from './errors.js';
+import { withHint } from './hints.js';
 import { callNative, requireLinux } from './native.js';
 import { parseKsmStat, parseMergingPages, type ProcessStats } from './parse.js';
 import { readKernelFile, readOptionalKernelFile } from './procfs.js';
@@ -42,7 +43,12 @@ export function processStats(pid: Pid = 'self'): ProcessStats {
   validatePid(pid);
   requireLinux();
   const dir = `/proc/${pid}`;
-  const stat = readOptionalKernelFile(`${dir}/ksm_stat`);
+  let stat: string | undefined;
+  try {
+    stat = readOptionalKernelFile(`${dir}/ksm_stat`);
+  } catch (error) {
+    throw withHint(error);
+  }
   if (stat !== undefined) return parseKsmStat(stat);
   const merging = readOptionalKernelFile(`${dir}/ksm_merging_pages`);
   if (merging !== undefined) return parseMergingPages(merging);

@@ -12,7 +12,10 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
   exports.Set("allocate", Napi::Function::New(env, ksm::Allocate, "allocate"));
+  exports.Set("externalBuffersAllowed",
+              Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
+  exports.Set("probeMergeable", Napi::Function::New(env, ksm::ProbeMergeable, "probeMergeable"));
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));
   exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));
   exports.Set("getProcessMerge", Napi::Function::New(env, ksm::GetProcessMerge, "getProcessMerge"));

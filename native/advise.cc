@@ -48,4 +48,13 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
   return result;
 }
 
+Napi::Value ProbeMergeable(const Napi::CallbackInfo& info) {
+  const size_t page_size = PageSize();
+  void* page = mmap(nullptr, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) throw SyscallError(info.Env(), "mmap", errno);
+  const int err = madvise(page, page_size, MADV_MERGEABLE) == 0 ? 0 : errno;
+  munmap(page, page_size);
+  return Napi::Number::New(info.Env(), err);
+}
+
 }  // namespace ksm

@@ -7,4 +7,8 @@ namespace ksm {
 // MADV_UNMERGEABLE) on the whole pages inside [offset, offset + length) of the view.
 Napi::Value Advise(const Napi::CallbackInfo& info);
 
+// probeMergeable() -> errno: madvise(MADV_MERGEABLE) on a page of its own, 0 when it works.
+// EINVAL means a kernel without KSM; EPERM or ENOSYS, a seccomp filter.
+Napi::Value ProbeMergeable(const Napi::CallbackInfo& info);
+
 }  // namespace ksm

@@ -69,4 +69,14 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   return Napi::Value(env, buffer);
 }
 
+Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info) {
+  static uint8_t probe_byte = 0;
+  napi_value buffer;
+  const napi_status status = napi_create_external_buffer(
+      info.Env(), 1, &probe_byte, [](napi_env, void*, void*) {}, nullptr, &buffer);
+  if (status == napi_no_external_buffers_allowed) return Napi::Boolean::New(info.Env(), false);
+  NAPI_THROW_IF_FAILED(info.Env(), status, Napi::Value());
+  return Napi::Boolean::New(info.Env(), true);
+}
+
 }  // namespace ksm

@@ -66,7 +66,7 @@ describe.each([
   });
 });
 
-describe('which pages are advised', () => {
+describe.skipIf(process.platform !== 'linux')('which pages are advised', () => {
   it('returns pages: 0 for views too small to hold a whole page', () => {
     for (const view of [Buffer.alloc(0), Buffer.alloc(1), new Uint8Array(PAGE - 1), new DataView(new ArrayBuffer(100))]) {
       const result = markMergeable(view);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runNodeJson } from './helpers/child.js';
+import { runNode, runNodeJson } from './helpers/child.js';
 
 // Each case imports the built package in a child, calls a KSM function and reports what it threw.
 const callAndReport = `
@@ -57,5 +57,14 @@ describe('importing the package', () => {
     expect(report.code).toBe('ERR_KSM_UNSUPPORTED');
     expect(report.message).toMatch(/native addon could not be loaded \(Cannot find module '\/nonexistent\/ksm.node'/);
     expect(report.message).toMatch(/npm rebuild node-ksm/);
+  });
+});
+
+describe('installing', () => {
+  it.each(['darwin', 'win32'])('on %s builds nothing and succeeds', (platform) => {
+    const result = runNode(`Object.defineProperty(process, 'platform', { value: '${platform}' });
+      require('./scripts/install.js');`);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`skipping the native build on ${platform}`);
   });
 });

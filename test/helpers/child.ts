@@ -12,19 +12,30 @@ export interface ChildResult {
   stderr: string;
 }
 
-export function runNode(code: string, options: { module?: boolean; env?: NodeJS.ProcessEnv; args?: string[] } = {}): ChildResult {
+export interface RunOptions {
+  module?: boolean;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  /** Run as this user and group (root only). */
+  uid?: number;
+  gid?: number;
+}
+
+export function runNode(code: string, options: RunOptions = {}): ChildResult {
   const args = [...(options.args ?? []), ...(options.module ? ['--input-type=module'] : []), '-e', code];
   const result = spawnSync(process.execPath, args, {
     cwd: packageRoot,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
     timeout: 60_000,
+    uid: options.uid,
+    gid: options.gid,
   });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs a snippet that prints one JSON value on its last line, and returns it parsed. */
-export function runNodeJson<T>(code: string, options?: Parameters<typeof runNode>[1]): T {
+export function runNodeJson<T>(code: string, options?: RunOptions): T {
   const result = runNode(code, options);
   if (result.status !== 0) {
     throw new Error(`child exited with ${result.status ?? result.signal}: ${result.stderr}`);

@@ -1,0 +1,179 @@
+// One probe of what this host allows, for tools to call before they act. It never throws.
+import fs from 'node:fs';
+import os from 'node:os';
+import { externalBuffersAllowed } from './alloc.js';
+import { kernelAtLeast } from './hints.js';
+import { native, nativeUnavailableReasons, pageSize } from './native.js';
+import { KSM_SYSFS } from './system.js';
+
+export interface Capabilities {
+  /** KSM can be used from this process: Linux, the addon loaded, KSM in the kernel. */
+  supported: boolean;
+  platform: NodeJS.Platform;
+  /** os.release(). */
+  kernelRelease: string;
+  /** Bytes per page; undefined off Linux. */
+  pageSize: number | undefined;
+  /** The kernel has KSM: madvise(MADV_MERGEABLE) works (or, without the addon, /sys/kernel/mm/ksm exists). */
+  ksmCompiledIn: boolean;
+  /** ksmd is merging now (/sys/kernel/mm/ksm/run is 1). Read afresh on every call. */
+  ksmdRunning: boolean;
+  /** prctl(PR_GET_MEMORY_MERGE) answers: Linux 6.4+, not blocked by seccomp. */
+  processMerge: boolean;
+  /** Exec'd children (cluster workers, child_process.fork) inherit process-wide merge: Linux 6.7+. */
+  processMergeInheritedOnExec: boolean;
+  /** This process may write /sys/kernel/mm/ksm/run (start, stop and tune ksmd). Read afresh. */
+  canControlKsmd: boolean;
+  /** /proc/self/pagemap shows frame numbers and /proc/kpageflags is readable (root). Read afresh. */
+  canInspectPages: boolean;
+  /** The runtime accepts the addon's external buffers; false where allocMergeable falls back to plain Buffers. */
+  externalBuffers: boolean;
+  /** One sentence for each thing that is off, with what would turn it on. */
+  reasons: string[];
+}
+
+interface Fixed {
+  supported: boolean;
+  pageSize: number | undefined;
+  ksmCompiledIn: boolean;
+  processMerge: boolean;
+  processMergeInheritedOnExec: boolean;
+  externalBuffers: boolean;
+  reasons: string[];
+}
+
+let fixed: Fixed | undefined;
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException)?.code ?? String(error);
+}
+
+/** What cannot change while the process runs: probed once. */
+function probeFixed(): Fixed {
+  const unsupported = nativeUnavailableReasons();
+  const linux = process.platform === 'linux';
+  const reasons = [...(unsupported ?? [])];
+  const result: Fixed = {
+    supported: unsupported === undefined,
+    pageSize: linux ? pageSize() : undefined,
+    ksmCompiledIn: unsupported === undefined || (linux && fs.existsSync(KSM_SYSFS)),
+    processMerge: false,
+    processMergeInheritedOnExec: false,
+    externalBuffers: false,
+    reasons,
+  };
+  if (!result.supported) return result;
+
+  const binding = native();
+  try {
+    binding.getProcessMerge();
+    result.processMerge = true;
+  } catch (error) {
+    const code = errorCode(error);
+    reasons.push(kernelAtLeast(6, 4)
+      ? `process-wide merge is blocked: prctl(PR_GET_MEMORY_MERGE) failed with ${code}, likely a seccomp ` +
+        'filter; allow prctl in the profile'
+      : `process-wide merge (PR_SET_MEMORY_MERGE) needs Linux 6.4 or later and this is ${os.release()}`);
+  }
+  result.processMergeInheritedOnExec = result.processMerge && kernelAtLeast(6, 7);
+  if (result.processMerge && !result.processMergeInheritedOnExec) {
+    reasons.push(`exec'd children (cluster workers, child_process.fork) do not inherit process-wide merge ` +
+      `before Linux 6.7 (this is ${os.release()}): call enableProcessMerge() in each, or start them with ` +
+      '-r node-ksm/register and NODE_KSM_MERGE=1');
+  }
+  result.externalBuffers = externalBuffersAllowed() ?? binding.externalBuffersAllowed();
+  if (!result.externalBuffers) {
+    reasons.push('this runtime refuses external buffers (V8 sandbox): allocMergeable, mergeableFrom and ' +
+      'readFileMergeable fall back to plain Buffers, whose copies merge only where malloc aligns them alike');
+  }
+  return result;
+}
+
+function ksmdRunning(reasons: string[]): boolean {
+  try {
+    if (fs.readFileSync(`${KSM_SYSFS}/run`, 'latin1').trim() === '1') return true;
+    reasons.push(`ksmd is not running: nothing will merge until root writes 1 to ${KSM_SYSFS}/run`);
+  } catch (error) {
+    reasons.push(`${KSM_SYSFS}/run cannot be read (${errorCode(error)}): whether ksmd runs is unknown; mount sysfs`);
+  }
+  return false;
+}
+
+function canControlKsmd(reasons: string[]): boolean {
+  try {
+    fs.accessSync(`${KSM_SYSFS}/run`, fs.constants.W_OK);
+    return true;
+  } catch (error) {
+    reasons.push(`this process cannot write ${KSM_SYSFS}/run (${errorCode(error)}): starting, stopping and ` +
+      'tuning ksmd needs root');
+    return false;
+  }
+}
+
+/** Reads one pagemap entry of a page this process has touched: its frame number shows only to root. */
+function canInspectPages(reasons: string[]): boolean {
+  const binding = native();
+  const page = Buffer.alloc(2 * binding.pageSize, 1);
+  const { address, start } = binding.pageSpan(page);
+  const entry = Buffer.alloc(8);
+  try {
+    const fd = fs.openSync('/proc/self/pagemap', 'r');
+    try {
+      fs.readSync(fd, entry, 0, 8, ((address + start) / binding.pageSize) * 8);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if ((entry.readBigUInt64LE() & ((1n << 55n) - 1n)) === 0n) {
+      reasons.push('/proc/self/pagemap hides frame numbers from this process: inspect() cannot tell merged ' +
+        'pages without CAP_SYS_ADMIN (root)');
+      return false;
+    }
+    const flags = fs.openSync('/proc/kpageflags', 'r');
+    fs.closeSync(flags);
+    return true;
+  } catch (error) {
+    reasons.push(`/proc/self/pagemap or /proc/kpageflags cannot be read (${errorCode(error)}): inspect() cannot ` +
+      'tell merged pages without root');
+    return false;
+  }
+}
+
+/**
+ * What this host allows, with a plain reason for each thing that is off. Never throws.
+ * What cannot change while the process runs is probed once; ksmdRunning, canControlKsmd and
+ * canInspectPages are read afresh on every call.
+ */
+export function capabilities(): Capabilities {
+  try {
+    fixed ??= probeFixed();
+    const reasons = [...fixed.reasons];
+    const result: Capabilities = {
+      supported: fixed.supported,
+      platform: process.platform,
+      kernelRelease: os.release(),
+      pageSize: fixed.pageSize,
+      ksmCompiledIn: fixed.ksmCompiledIn,
+      ksmdRunning: false,
+      processMerge: fixed.processMerge,
+      processMergeInheritedOnExec: fixed.processMergeInheritedOnExec,
+      canControlKsmd: false,
+      canInspectPages: false,
+      externalBuffers: fixed.externalBuffers,
+      reasons,
+    };
+    if (fixed.ksmCompiledIn) {
+      result.ksmdRunning = ksmdRunning(reasons);
+      result.canControlKsmd = canControlKsmd(reasons);
+    }
+    if (fixed.supported) result.canInspectPages = canInspectPages(reasons);
+    return result;
+  } catch (error) {
+    // A probe failing in a way not foreseen must not take the caller down.
+    return {
+      supported: false, platform: process.platform, kernelRelease: os.release(), pageSize: undefined,
+      ksmCompiledIn: false, ksmdRunning: false, processMerge: false, processMergeInheritedOnExec: false,
+      canControlKsmd: false, canInspectPages: false, externalBuffers: false,
+      reasons: [`the capability probe failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`],
+    };
+  }
+}

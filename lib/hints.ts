@@ -1,0 +1,66 @@
+// What to do about the system call failures users meet: one sentence appended to the Node-style
+// message ("EINVAL: invalid argument, prctl (...)"), whose code, errno and syscall stay as they are.
+import fs from 'node:fs';
+import os from 'node:os';
+import { KsmError } from './errors.js';
+
+/** [major, minor] of the running kernel, from os.release() ("6.18.44-..."). */
+export function kernelVersion(release = os.release()): [number, number] {
+  const [major, minor] = release.split(/[.-]/).map(Number);
+  return [major || 0, minor || 0];
+}
+
+export function kernelAtLeast(major: number, minor: number, release?: string): boolean {
+  const [haveMajor, haveMinor] = kernelVersion(release);
+  return haveMajor > major || (haveMajor === major && haveMinor >= minor);
+}
+
+/** This process's mapping count and vm.max_map_count, or undefined where they cannot be read. */
+function mappingUse(): { maps: number; limit: number } | undefined {
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'latin1').split('\n').length - 1;
+    const limit = Number(fs.readFileSync('/proc/sys/vm/max_map_count', 'latin1'));
+    return { maps, limit };
+  } catch {
+    return undefined;
+  }
+}
+
+const SECCOMP = 'a seccomp filter (as container runtimes install) blocks this system call; ' +
+  'allow it in the profile, or run without one';
+
+function hintFor(error: KsmError): string | undefined {
+  const { code, syscall, path } = error;
+  if (code === 'EACCES' && path?.endsWith('/ksm_stat')) {
+    return 'ksm_stat is readable only by the process\'s owner and root, and a process that switched user ' +
+      'with setuid is made non-dumpable, so its /proc files are root\'s; read it as root, or keep the process dumpable';
+  }
+  if (code === 'EPERM' || code === 'ENOSYS') return SECCOMP;
+  if (syscall === 'prctl' && code === 'EINVAL' && !kernelAtLeast(6, 4)) {
+    return `process-wide merge (PR_SET_MEMORY_MERGE) needs Linux 6.4 or later and this is ${os.release()}; ` +
+      'mark memory with markMergeable or allocate it with allocMergeable instead';
+  }
+  if (syscall === 'madvise' && code === 'EINVAL') {
+    return 'this kernel may lack KSM (CONFIG_KSM), or the range is not one madvise accepts';
+  }
+  if ((syscall === 'madvise' || syscall === 'mmap') && (code === 'ENOMEM' || code === 'EAGAIN')) {
+    const use = mappingUse();
+    // Each mark of part of a mapping splits it: near the limit, that is what failed.
+    if (use && use.maps >= use.limit - 64) {
+      return `this process has ${use.maps} memory mappings and vm.max_map_count is ${use.limit}: ` +
+        'marking many small buffers one by one splits memory into mappings; allocate them with ' +
+        'allocMergeable or mergeableFrom (a few shared mappings), or raise vm.max_map_count';
+    }
+    return 'the kernel could not find memory for it; free memory, or mark less at once';
+  }
+  return undefined;
+}
+
+/** The error with what to do about it appended to its message, when there is something to say. */
+export function withHint(error: unknown): unknown {
+  if (!(error instanceof KsmError)) return error;
+  const hint = hintFor(error);
+  if (!hint) return error;
+  const { code, errno, syscall, path } = error;
+  return new KsmError(`${error.message} (${hint})`, { code, errno, syscall, path });
+}
