@@ -12,6 +12,7 @@
             "native/memory_view.cc",
             "native/page_range.cc",
             "native/page_span.cc",
+            "native/pagemap.cc",
             "native/process_merge.cc",
             "native/syscall_error.cc"
           ],

@@ -3,12 +3,13 @@
 import { parseArgs } from 'node:util';
 import { machine } from './harness.mjs';
 import { allocFigures } from './alloc.mjs';
+import { inspectFigures } from './inspect.mjs';
 import { statsFigures } from './stats.mjs';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
 const options = { quick: Boolean(values.quick) };
 
-const figures = [...await statsFigures(options), ...await allocFigures(options)].map((f) => ({ ...f, ratio: f.ours / f.baseline,
+const figures = [...await statsFigures(options), ...await allocFigures(options), ...await inspectFigures(options)].map((f) => ({ ...f, ratio: f.ours / f.baseline,
   met: f.goal === undefined ? undefined : f.ours / f.baseline <= f.goal }));
 
 if (values.json) {

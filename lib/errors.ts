@@ -54,15 +54,17 @@ function isSystemError(error: unknown): error is SystemErrorLike {
 
 /**
  * Turns a system error thrown by the addon or by node:fs into a KsmError with the same
- * message, code, errno and syscall. Anything else (TypeError, RangeError) passes unchanged.
+ * message, code, errno and syscall; `path` names the file when the error does not (node:fs
+ * leaves it out of write errors). Anything else (TypeError, RangeError) passes unchanged.
  */
-export function toKsmError(error: unknown): unknown {
+export function toKsmError(error: unknown, path?: string): unknown {
   if (error instanceof KsmError || !isSystemError(error)) return error;
-  return new KsmError(error.message, {
+  const file = error.path ?? path;
+  return new KsmError(error.path === undefined && file !== undefined ? `${error.message} '${file}'` : error.message, {
     code: error.code,
     errno: error.errno,
     syscall: error.syscall,
-    path: error.path,
+    path: file,
   });
 }
 

@@ -35,6 +35,14 @@ function hintFor(error: KsmError): string | undefined {
     return 'ksm_stat is readable only by the process\'s owner and root, and a process that switched user ' +
       'with setuid is made non-dumpable, so its /proc files are root\'s; read it as root, or keep the process dumpable';
   }
+  if ((code === 'EACCES' || code === 'EPERM' || code === 'EROFS') && path?.startsWith('/sys/kernel/mm/ksm/')) {
+    return code === 'EROFS'
+      ? 'sysfs is mounted read-only here (a container): control ksmd from the host'
+      : 'controlling ksmd needs root';
+  }
+  if (code === 'EBUSY' && path?.startsWith('/sys/kernel/mm/ksm/')) {
+    return 'this setting can change only while no pages are merged: unmerge everything first (ksmd.unmergeAll())';
+  }
   if (code === 'EPERM' || code === 'ENOSYS') return SECCOMP;
   if (syscall === 'prctl' && code === 'EINVAL' && !kernelAtLeast(6, 4)) {
     return `process-wide merge (PR_SET_MEMORY_MERGE) needs Linux 6.4 or later and this is ${os.release()}; ` +

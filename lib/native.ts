@@ -16,6 +16,8 @@ export interface NativeBinding {
   allocate(length: number, overwritten: boolean): Buffer | null;
   advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean):
     { start: number; end: number };
+  /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
+  inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: ArrayBuffer | ArrayBufferView): { address: number; start: number; end: number };
   /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
@@ -24,6 +26,16 @@ export interface NativeBinding {
   probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
+}
+
+export interface NativePageState {
+  pages: number;
+  present?: number;
+  merged?: number;
+  zeroPages?: number;
+  framesVisible?: boolean;
+  /** preads made of each file: the batching is part of the contract (tests count them). */
+  reads: { pagemap: number; kpageflags: number };
 }
 
 const packageRoot = path.resolve(__dirname, '..');

@@ -4,6 +4,7 @@
 #include "advise.h"
 #include "allocate.h"
 #include "page_range.h"
+#include "pagemap.h"
 #include "page_span.h"
 #include "process_merge.h"
 
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
   exports.Set("probeMergeable", Napi::Function::New(env, ksm::ProbeMergeable, "probeMergeable"));
+  exports.Set("inspectPages", Napi::Function::New(env, ksm::InspectPages, "inspectPages"));
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));
   exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));
   exports.Set("getProcessMerge", Napi::Function::New(env, ksm::GetProcessMerge, "getProcessMerge"));

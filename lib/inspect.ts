@@ -1,0 +1,40 @@
+import { validateMemory } from './args.js';
+import { callNative, type NativePageState } from './native.js';
+import { isMarkedMergeable } from './smaps.js';
+
+/** What the kernel says of a view's whole pages. */
+export interface PageInspection {
+  /** Whole pages of the view (partial first and last pages are not counted). */
+  pages: number;
+  /** Pages backed by memory now (/proc/self/pagemap); undefined if pagemap cannot be read. */
+  present: number | undefined;
+  /** Pages whose frame is a KSM page (KPF_KSM in /proc/kpageflags); undefined without root. */
+  merged: number | undefined;
+  /** Pages mapped to the kernel's zero page (KPF_ZERO_PAGE); undefined without root. */
+  zeroPages: number | undefined;
+  /** Every whole page lies in a mergeable mapping (the `mg` VmFlag in /proc/self/smaps). */
+  marked: boolean;
+}
+
+/** The native reading, with how many reads it took: for tests and the bench. */
+export function inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState {
+  validateMemory(view, 'view');
+  return callNative((binding) => binding.inspectPages(view));
+}
+
+/**
+ * Which of the view's whole pages are present, merged by KSM and mapped to the zero page, and
+ * whether they are marked mergeable. Reads /proc/self/pagemap once and /proc/kpageflags once
+ * for the span of frames the view uses; without the privilege to see frame numbers
+ * (CAP_SYS_ADMIN) merged and zeroPages are undefined.
+ */
+export function inspect(view: ArrayBuffer | ArrayBufferView): PageInspection {
+  const state = inspectPages(view);
+  return {
+    pages: state.pages,
+    present: state.present,
+    merged: state.merged,
+    zeroPages: state.zeroPages,
+    marked: isMarkedMergeable(view),
+  };
+}

@@ -1,0 +1,168 @@
+// Control of ksmd through /sys/kernel/mm/ksm (root only). Every value is checked before any
+// is written, and a write the kernel refuses undoes the ones before it.
+import fs from 'node:fs';
+import { validateInteger, validateOptions } from './args.js';
+import { invalidArgType, invalidArgValue, KsmError, toKsmError } from './errors.js';
+import { withHint } from './hints.js';
+import { requireLinux } from './native.js';
+import { KSMD_FILES, parseSysfsValue } from './parse.js';
+import { readOptionalKernelFile } from './procfs.js';
+import { KSM_SYSFS } from './system.js';
+
+/** ksmd's tunable settings, as configure() takes them and settings() reports them. */
+export interface KsmdSettings {
+  /** Pages scanned per batch (0 .. 2^32-1). Refused by the kernel while advisorMode is 'scan-time'. */
+  pagesToScan: number;
+  /** Pause between batches, in ms (0 .. 2^32-1). */
+  sleepMillisecs: number;
+  /** Most sharers of one KSM page before the kernel chains a copy (>= 2). Changing it needs no KSM pages (EBUSY). */
+  maxPageSharing: number;
+  /** 1: merge pages across NUMA nodes. Changing it needs no KSM pages (EBUSY). */
+  mergeAcrossNodes: 0 | 1 | boolean;
+  /** 1: merge empty pages with the kernel's zero page. */
+  useZeroPages: 0 | 1 | boolean;
+  /** 1: skip pages that kept failing to merge (6.7+). */
+  smartScan: 0 | 1 | boolean;
+  /** 'scan-time': ksmd tunes pagesToScan itself to meet advisorTargetScanTime (6.8+). */
+  advisorMode: 'none' | 'scan-time';
+  /** The advisor's CPU ceiling, percent (1 .. 100). */
+  advisorMaxCpu: number;
+  /** Seconds the advisor aims to take for a full scan (>= 1). */
+  advisorTargetScanTime: number;
+  advisorMinPagesToScan: number;
+  advisorMaxPagesToScan: number;
+}
+
+type Key = keyof KsmdSettings;
+type Check = (value: unknown, name: string) => string;
+
+const UINT_MAX = 2 ** 32 - 1;
+
+const integer = (min: number, max: number): Check => (value, name) => {
+  validateInteger(value, name, min, max);
+  return String(value);
+};
+
+const flag: Check = (value, name) => {
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type boolean or the number 0 or 1', value);
+  validateInteger(value, name, 0, 1);
+  return String(value);
+};
+
+const advisorMode: Check = (value, name) => {
+  if (value === 'none' || value === 'scan-time') return value;
+  throw typeof value === 'string'
+    ? invalidArgValue(`The "${name}" setting must be 'none' or 'scan-time'. Received '${value}'`, 'ERR_INVALID_ARG_VALUE')
+    : invalidArgType(name, "'none' or 'scan-time'", value);
+};
+
+const CHECKS: Record<Key, Check> = {
+  pagesToScan: integer(0, UINT_MAX),
+  sleepMillisecs: integer(0, UINT_MAX),
+  maxPageSharing: integer(2, 2 ** 31 - 1),
+  mergeAcrossNodes: flag,
+  useZeroPages: flag,
+  smartScan: flag,
+  advisorMode,
+  advisorMaxCpu: integer(1, 100),
+  advisorTargetScanTime: integer(1, UINT_MAX),
+  advisorMinPagesToScan: integer(1, UINT_MAX),
+  advisorMaxPagesToScan: integer(1, UINT_MAX),
+};
+
+const KEYS = Object.keys(CHECKS) as Key[];
+const path = (key: keyof typeof KSMD_FILES) => `${KSM_SYSFS}/${KSMD_FILES[key]}`;
+
+function write(file: string, value: string): void {
+  try {
+    fs.writeFileSync(file, value);
+  } catch (error) {
+    throw withHint(toKsmError(error, file));
+  }
+}
+
+/** The current value of each setting this kernel has (absent ones are left out). */
+function settings(): Partial<KsmdSettings> {
+  requireLinux();
+  const current: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const text = readOptionalKernelFile(path(key));
+    if (text !== undefined) current[key] = parseSysfsValue(text);
+  }
+  return current as Partial<KsmdSettings>;
+}
+
+/**
+ * Writes the given settings and returns their previous values, so that
+ * `ksmd.configure(previous)` restores them. Every value is checked first (TypeError/RangeError,
+ * unknown keys and settings this kernel lacks rejected) and nothing is written unless all pass;
+ * if the kernel refuses one (EBUSY, EINVAL), those already written are put back.
+ */
+function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
+  const given = validateOptions<KsmdSettings>(changes, 'settings');
+  requireLinux();
+  const writes: [Key, string][] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in CHECKS)) {
+      throw invalidArgValue(`Unknown ksmd setting "${key}"; known: ${KEYS.join(', ')}`, 'ERR_INVALID_ARG_VALUE');
+    }
+    if (value !== undefined) writes.push([key as Key, CHECKS[key as Key](value, key)]);
+  }
+  const previous = settings();
+  for (const [key] of writes) {
+    if (!(key in previous)) {
+      throw new KsmError(`This kernel has no ksmd setting "${key}" (${path(key)} does not exist); ` +
+        'it needs a newer kernel', { code: 'ERR_KSM_SETTING_UNAVAILABLE', path: path(key) });
+    }
+  }
+  // The kernel refuses pagesToScan while the advisor runs: turn it off first, on last.
+  writes.sort(([a, va], [b, vb]) => rank(a, va) - rank(b, vb));
+  const written: Key[] = [];
+  try {
+    for (const [key, value] of writes) {
+      write(path(key), value);
+      written.push(key);
+    }
+  } catch (error) {
+    for (const key of written.reverse()) {
+      try {
+        write(path(key), String(previous[key]));
+      } catch {
+        // Keep the first error: it says what went wrong.
+      }
+    }
+    throw error;
+  }
+  return Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings>;
+}
+
+function rank(key: Key, value: string): number {
+  if (key !== 'advisorMode') return 0;
+  return value === 'none' ? -1 : 1;
+}
+
+function setRun(value: 0 | 1 | 2): number {
+  requireLinux();
+  const before = Number(readOptionalKernelFile(path('run')) ?? NaN);
+  if (Number.isNaN(before)) {
+    throw new KsmError(`This kernel has no ksmd: ${path('run')} does not exist`, { code: 'ERR_KSM_UNSUPPORTED' });
+  }
+  write(path('run'), String(value));
+  return before;
+}
+
+/** ksmd, the kernel thread that merges pages. Every call but settings() needs root. */
+export const ksmd = {
+  /** Starts merging (run = 1). Returns the previous run value. */
+  start: (): number => setRun(1),
+  /** Stops merging, keeping merged pages merged (run = 0). Returns the previous run value. */
+  stop: (): number => setRun(0),
+  /**
+   * Stops and unmerges every KSM page (run = 2): every sharer gets its own copy back, which
+   * needs that memory at once (ENOMEM, or the OOM killer, when it is not there).
+   */
+  unmergeAll: (): number => setRun(2),
+  configure,
+  settings,
+};

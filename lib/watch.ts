@@ -1,0 +1,157 @@
+// Waiting for merges and watching the numbers move, at the pace ksmd can change them.
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { validateOptions } from './args.js';
+import { invalidArgType, KsmError, outOfRange } from './errors.js';
+import { inspect, type PageInspection } from './inspect.js';
+import { processStats, type Pid } from './process.js';
+import type { ProcessStats } from './parse.js';
+import { readKsmdValues, systemStats, type SystemStats } from './system.js';
+
+export interface WaitForMergeOptions {
+  /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT'. Default 60,000; Infinity waits forever. */
+  timeout?: number;
+  /** Rejects with the signal's reason when it aborts. */
+  signal?: AbortSignal;
+  /** The fraction of the view's whole pages that must be merged. Default 0.99. */
+  minRatio?: number;
+}
+
+let warnedStopped = false;
+
+function warnIfStopped(): void {
+  if (warnedStopped || readKsmdValues().run === 1) return;
+  warnedStopped = true;
+  process.emitWarning('ksmd is not running: nothing will merge until root writes 1 to /sys/kernel/mm/ksm/run ' +
+    '(or calls ksmd.start())', { code: 'KSM_KSMD_NOT_RUNNING' });
+}
+
+function validateTimeout(value: unknown): number {
+  if (value === undefined) return 60_000;
+  if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number', value);
+  if (!(value >= 0)) throw outOfRange('timeout', '>= 0 (milliseconds), or Infinity', value);
+  return value;
+}
+
+function validateRatio(value: unknown): number {
+  if (value === undefined) return 0.99;
+  if (typeof value !== 'number') throw invalidArgType('minRatio', 'of type number', value);
+  if (!(value > 0 && value <= 1)) throw outOfRange('minRatio', '> 0 && <= 1', value);
+  return value;
+}
+
+function validateSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw invalidArgType('signal', 'an instance of AbortSignal', value);
+}
+
+/**
+ * Merged enough? With frame numbers visible, by the view's own pages (inspect); without, by the
+ * process's merged page count covering the view, once ksmd has completed two full scans since
+ * the wait began (a page merges on the second scan that sees it).
+ */
+function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () => boolean {
+  const startScans = readKsmdValues().fullScans ?? 0;
+  return () => {
+    const state: PageInspection = inspect(view);
+    if (state.merged !== undefined) return state.pages > 0 && state.merged >= minRatio * state.pages;
+    const scans = (readKsmdValues().fullScans ?? 0) - startScans;
+    return scans >= 2 && (processStats().mergingPages ?? 0) >= minRatio * state.pages;
+  };
+}
+
+/**
+ * Resolves once the view's whole pages have merged (at least minRatio of them), or once the
+ * predicate returns true. Polls no faster than ksmd's sleep_millisecs, and slower when a check
+ * is costly; warns once (process warning KSM_KSMD_NOT_RUNNING) when ksmd is not running.
+ * Rejects with KsmError 'ETIMEDOUT' after `timeout` ms, or with the signal's reason.
+ */
+export async function waitForMerge(
+  target: ArrayBuffer | ArrayBufferView | (() => boolean | Promise<boolean>),
+  options?: WaitForMergeOptions,
+): Promise<void> {
+  const given = validateOptions<WaitForMergeOptions>(options);
+  const timeout = validateTimeout(given.timeout);
+  const minRatio = validateRatio(given.minRatio);
+  const signal = validateSignal(given.signal);
+  const check = typeof target === 'function' ? target : mergeProbe(target, minRatio);
+  signal?.throwIfAborted();
+  warnIfStopped();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const began = Date.now();
+    if (await check()) return;
+    const spent = Date.now() - began;
+    if (Date.now() >= deadline) {
+      throw new KsmError(`ETIMEDOUT: pages did not merge within ${timeout} ms`,
+        { code: 'ETIMEDOUT', errno: -os.constants.errno.ETIMEDOUT });
+    }
+    const pause = Math.max(readKsmdValues().sleepMillisecs ?? 20, 10, 4 * spent);
+    try {
+      await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), undefined, { signal });
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error; // the caller's reason, not a generic AbortError
+    }
+  }
+}
+
+type Counters = Pick<SystemStats, 'pagesShared' | 'pagesSharing' | 'pagesUnshared' | 'pagesVolatile' |
+  'fullScans' | 'generalProfit' | 'savedBytes'> & Pick<ProcessStats, 'mergingPages' | 'profitBytes'>;
+
+export interface KsmSnapshot {
+  /** When it was taken (Date.now()). */
+  time: number;
+  system: SystemStats;
+  /** The watched process's figures; undefined if it cannot be read (gone, or not ours). */
+  process: ProcessStats | undefined;
+  /** How the counters moved since the previous snapshot (zeros in the first). */
+  delta: { [K in keyof Counters]: number };
+}
+
+export interface WatchOptions {
+  /** Milliseconds between snapshots (>= 10). Default 1,000. */
+  interval?: number;
+  /** The process to follow. Default 'self'. */
+  pid?: Pid;
+  /** Ends the iteration when it aborts. */
+  signal?: AbortSignal;
+}
+
+const COUNTERS = ['pagesShared', 'pagesSharing', 'pagesUnshared', 'pagesVolatile', 'fullScans', 'generalProfit',
+  'savedBytes'] as const;
+
+/**
+ * Snapshots of the system's and a process's KSM figures every `interval` ms, each with how
+ * they moved since the one before: `for await (const { system, process, delta } of watch())`.
+ * Ends when the loop breaks or the signal aborts.
+ */
+export async function* watch(options?: WatchOptions): AsyncGenerator<KsmSnapshot, void, undefined> {
+  const given = validateOptions<WatchOptions>(options);
+  const interval = given.interval ?? 1000;
+  if (typeof interval !== 'number') throw invalidArgType('interval', 'of type number', interval);
+  if (!(interval >= 10 && interval <= 2 ** 31 - 1)) throw outOfRange('interval', '>= 10 && <= 2147483647 (milliseconds)', interval);
+  const pid = given.pid ?? 'self';
+  const signal = validateSignal(given.signal);
+  processStats(pid); // a bad pid fails now, not in the first iteration
+  let previous: KsmSnapshot | undefined;
+  while (!signal?.aborted) {
+    const system = systemStats();
+    let proc: ProcessStats | undefined;
+    try {
+      proc = processStats(pid);
+    } catch {
+      proc = undefined;
+    }
+    const delta = {} as KsmSnapshot['delta'];
+    for (const key of COUNTERS) delta[key] = previous ? (system[key] ?? 0) - (previous.system[key] ?? 0) : 0;
+    delta.mergingPages = previous ? (proc?.mergingPages ?? 0) - (previous.process?.mergingPages ?? 0) : 0;
+    delta.profitBytes = previous ? (proc?.profitBytes ?? 0) - (previous.process?.profitBytes ?? 0) : 0;
+    previous = { time: Date.now(), system, process: proc, delta };
+    yield previous;
+    try {
+      await sleep(interval, undefined, { signal });
+    } catch {
+      return; // aborted
+    }
+  }
+}

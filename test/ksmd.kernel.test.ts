@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allocMergeable, inspect, KsmError, ksmd, mergeableFrom, waitForMerge, watch, type KsmdSettings,
+} from '../lib/index.js';
+import { inspectPages } from '../lib/inspect.js';
+import { native } from '../lib/native.js';
+import { mergedByHand } from '../bench/merged-by-hand.cjs';
+import { runNodeJson } from './helpers/child.js';
+import { ksmdUnavailable, readKsmFile, withKsmd } from './helpers/ksmd.js';
+
+const KSM = '/sys/kernel/mm/ksm';
+const SETTINGS = ['run', 'pages_to_scan', 'sleep_millisecs', 'max_page_sharing', 'merge_across_nodes', 'use_zero_pages',
+  'smart_scan', 'advisor_mode', 'advisor_max_cpu', 'advisor_target_scan_time', 'advisor_min_pages_to_scan',
+  'advisor_max_pages_to_scan'];
+const read = (file: string) => {
+  const text = readKsmFile(file);
+  return /\[(.+)\]/.exec(text)?.[1] ?? text;
+};
+const snapshot = () => Object.fromEntries(SETTINGS.map((file) => [file, read(file)]));
+
+/** Per-page KPF_KSM count read the plainest way, independently of the addon's batching. */
+function mergedPagesByHand(view: Buffer): number {
+  const { address, start, end } = native().pageSpan(view);
+  return mergedByHand(address, start, end);
+}
+
+describe.skipIf(ksmdUnavailable)(`ksmd control${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
+  let before: Record<string, string>;
+  beforeAll(() => {
+    before = snapshot();
+  });
+  afterAll(() => {
+    // Put back every setting, the advisor first so pages_to_scan is accepted.
+    fs.writeFileSync(`${KSM}/advisor_mode`, before.advisor_mode);
+    for (const file of SETTINGS) if (read(file) !== before[file]) fs.writeFileSync(`${KSM}/${file}`, before[file]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('settings() reports every tunable file', () => {
+    const settings = ksmd.settings();
+    expect(settings.pagesToScan).toBe(Number(read('pages_to_scan')));
+    expect(settings.advisorMode).toBe(read('advisor_mode'));
+    expect(settings.maxPageSharing).toBe(Number(read('max_page_sharing')));
+    expect(Object.keys(settings).length).toBe(11);
+  });
+
+  it('configure() writes each setting and returns the previous values', () => {
+    ksmd.unmergeAll(); // max_page_sharing and merge_across_nodes change only with no KSM pages
+    const current = ksmd.settings();
+    const next: Partial<KsmdSettings> = {
+      pagesToScan: current.pagesToScan! + 7, sleepMillisecs: current.sleepMillisecs! + 3,
+      maxPageSharing: current.maxPageSharing! + 1, mergeAcrossNodes: current.mergeAcrossNodes ? 0 : 1,
+      useZeroPages: !current.useZeroPages, smartScan: !current.smartScan, advisorMaxCpu: 55,
+      advisorTargetScanTime: 123, advisorMinPagesToScan: 600, advisorMaxPagesToScan: 40_000,
+    };
+    const previous = ksmd.configure(next);
+    expect(previous).toEqual(Object.fromEntries(Object.keys(next).map((key) => [key, current[key as keyof KsmdSettings]])));
+    expect(read('pages_to_scan')).toBe(String(next.pagesToScan));
+    expect(read('sleep_millisecs')).toBe(String(next.sleepMillisecs));
+    expect(read('max_page_sharing')).toBe(String(next.maxPageSharing));
+    expect(read('merge_across_nodes')).toBe(String(next.mergeAcrossNodes));
+    expect(read('use_zero_pages')).toBe(next.useZeroPages ? '1' : '0');
+    expect(read('smart_scan')).toBe(next.smartScan ? '1' : '0');
+    expect(read('advisor_max_cpu')).toBe('55');
+    expect(read('advisor_target_scan_time')).toBe('123');
+    expect(read('advisor_min_pages_to_scan')).toBe('600');
+    expect(read('advisor_max_pages_to_scan')).toBe('40000');
+
+    expect(ksmd.configure({ advisorMode: 'scan-time' })).toEqual({ advisorMode: current.advisorMode });
+    expect(read('advisor_mode')).toBe('scan-time');
+    // Restoring turns the advisor off before pages_to_scan, which the kernel refuses under it.
+    ksmd.configure({ ...previous, advisorMode: 'none' });
+    expect(ksmd.settings()).toEqual(current);
+  });
+
+  it.each([
+    [{ pagesToScan: -1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ pagesToScan: 1.5 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ sleepMillisecs: 2 ** 32 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ maxPageSharing: 1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ useZeroPages: 2 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ smartScan: 'yes' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [{ advisorMode: 'fast' }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+    [{ advisorMaxCpu: 101 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ pagesToScan: '100' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [{ run: 1 }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+    [{ pages_to_scan: 100 }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ] as const)('configure(%j) throws %o before writing anything', (bad, type, code) => {
+    const files = snapshot();
+    // A good value beside the bad one: it must not be written either.
+    const change = { sleepMillisecs: Number(files.sleep_millisecs) + 1, ...bad };
+    expect(() => ksmd.configure(change as never)).toThrow(type);
+    expect(() => ksmd.configure(change as never)).toThrow(expect.objectContaining({ code }));
+    expect(snapshot()).toEqual(files);
+  });
+
+  it('a setting the kernel refuses (EBUSY while pages are merged) undoes the ones written before it', async () => {
+    const data = randomBytes(64 * 4096);
+    const copies = [mergeableFrom(data), mergeableFrom(data)];
+    let error: unknown;
+    let files: Record<string, string> = {};
+    await withKsmd(async () => {
+      await waitForMerge(copies[0], { timeout: 20_000 });
+      expect(Number(read('pages_shared'))).toBeGreaterThan(0);
+      files = snapshot();
+      try {
+        ksmd.configure({ pagesToScan: Number(files.pages_to_scan) + 11, maxPageSharing: Number(files.max_page_sharing) + 1 });
+      } catch (e) {
+        error = e;
+      }
+      expect(snapshot()).toEqual(files);
+    });
+    expect(error).toBeInstanceOf(KsmError);
+    expect(error).toMatchObject({ code: 'EBUSY', syscall: 'write', path: `${KSM}/max_page_sharing` });
+    expect((error as Error).message).toMatch(/unmergeAll/);
+  });
+
+  it('start(), stop() and unmergeAll() write run and return its previous value', () => {
+    const run = Number(read('run'));
+    expect(ksmd.start()).toBe(run);
+    expect(read('run')).toBe('1');
+    expect(ksmd.stop()).toBe(1);
+    expect(read('run')).toBe('0');
+    expect(ksmd.unmergeAll()).toBe(0);
+    expect(read('run')).toBe('2');
+  });
+});
+
+describe.skipIf(ksmdUnavailable)('inspect() and waitForMerge() on real merges', () => {
+  it('two identical 4 MiB allocMergeable buffers merge; inspect agrees with a page-by-page read', async () => {
+    const content = randomBytes(4 * 1024 * 1024);
+    const a = allocMergeable(content.length);
+    const b = allocMergeable(content.length);
+    content.copy(a);
+    content.copy(b);
+    const unique = mergeableFrom(randomBytes(1024 * 1024));
+    await withKsmd(async () => {
+      await waitForMerge(a, { timeout: 30_000 });
+      const state = inspect(a);
+      expect(state).toMatchObject({ pages: 1024, present: 1024, marked: true });
+      expect(state.merged).toBeGreaterThanOrEqual(1020);
+      expect(state.merged).toBe(mergedPagesByHand(a));
+      expect(inspect(b).merged).toBeGreaterThanOrEqual(1020);
+
+      expect(inspect(unique)).toMatchObject({ pages: 256, present: 256, merged: 0, marked: true });
+      const started = Date.now();
+      await expect(waitForMerge(unique, { timeout: 1500 })).rejects.toMatchObject({ name: 'KsmError', code: 'ETIMEDOUT' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    });
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('waitForMerge takes a predicate, an AbortSignal, and rejects bad options', async () => {
+    let calls = 0;
+    await withKsmd(() => waitForMerge(() => ++calls === 3, { timeout: 5000 }));
+    expect(calls).toBe(3);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop waiting')), 100);
+    await expect(withKsmd(() => waitForMerge(() => false, { signal: controller.signal }))).rejects.toThrow('stop waiting');
+    await expect(waitForMerge(() => true, { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(waitForMerge(() => true, { minRatio: 2 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(waitForMerge('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it('inspect of a 256 MiB buffer reads pagemap once and kpageflags in batches, not page by page', () => {
+    const big = allocMergeable(256 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i / 4096;
+    const state = inspectPages(big);
+    expect(state.pages).toBe(65536);
+    expect(state.present).toBe(65536);
+    expect(state.merged).toBe(0);
+    expect(state.reads.pagemap).toBe(1);
+    // One read per cluster of nearby frames: the kernel hands out frames scattered over RAM, so
+    // a single read over their whole span would cost ~10x more (see bench/inspect.mjs).
+    expect(state.reads.kpageflags).toBeGreaterThanOrEqual(1);
+    expect(state.reads.kpageflags).toBeLessThanOrEqual(65536 / 8);
+  });
+
+  it('watch() yields system and process snapshots with deltas', async () => {
+    const controller = new AbortController();
+    const snapshots = [];
+    for await (const snapshot of watch({ interval: 50, signal: controller.signal })) {
+      snapshots.push(snapshot);
+      if (snapshots.length === 3) controller.abort();
+    }
+    expect(snapshots.length).toBe(3);
+    expect(snapshots[0].delta.fullScans).toBe(0);
+    expect(snapshots[2].system.fullScans! - snapshots[1].system.fullScans!).toBe(snapshots[2].delta.fullScans);
+    expect(snapshots[2].time).toBeGreaterThan(snapshots[0].time);
+    expect(snapshots[0].process?.mergeable).toBeTypeOf('boolean');
+    await expect(watch({ interval: 1 }).next()).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+  });
+});
+
+describe.skipIf(ksmdUnavailable)('without privileges', () => {
+  it('inspect() gives merged: undefined with marked still true; ksmd.start() throws KsmError', () => {
+    const report = runNodeJson<{ state: Record<string, unknown>; start: Record<string, unknown> }>(`
+      const ksm = require('node-ksm');
+      const buffer = ksm.allocMergeable(64 * 4096, 1);
+      let start;
+      try { ksm.ksmd.start(); start = { ok: true }; } catch (e) {
+        start = { name: e.name, code: e.code, isKsmError: e instanceof ksm.KsmError, message: e.message }; }
+      console.log(JSON.stringify({ state: ksm.inspect(buffer), start }));`, { uid: 65534, gid: 65534 });
+    expect(report.state).toEqual({ pages: 64, present: 64, marked: true });
+    expect(report.start).toMatchObject({ name: 'KsmError', code: 'EACCES', isKsmError: true });
+    expect(report.start.message).toMatch(/controlling ksmd needs root/);
+  });
+});
