@@ -1,35 +1,127 @@
-// The smallest proof that node-ksm works: two identical 32 MiB buffers in mergeable memory,
-// and the kernel's own count of how many of their pages merged.
-// Run with `npm run demo`. Starting ksmd needs root; every setting it changes is restored.
+// npm run demo: a cluster of workers each loads the same data file with readFileMergeable, and
+// ksmd folds their copies into one. Starts ksmd with fast settings when it is stopped and this
+// is root, and puts every setting back at the end (also on Ctrl-C).
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { capabilities, ksmd, mergeableFrom, processStats, systemStats, waitForMerge } from 'node-ksm';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { allocMergeable, capabilities, ksmd, processStats, readFileMergeable, systemStats } from 'node-ksm';
 
-const SIZE = 32 * 1024 * 1024;
-const content = randomBytes(SIZE);
-const copies = [mergeableFrom(content), mergeableFrom(content)];
-const pages = (2 * SIZE) / 4096;
-console.log(`Two copies of ${SIZE / 2 ** 20} MiB of identical data: ${pages} pages, marked mergeable.`);
+const WORKERS = 4;
+const DATA_MIB = 64;
+const PAGE = 4096;
 
-const caps = capabilities();
-if (!caps.ksmdRunning && !caps.canControlKsmd) {
-  console.log('ksmd is not running, and starting it needs root: sudo sh -c "echo 1 > /sys/kernel/mm/ksm/run"');
-  process.exit(0);
+if (cluster.isPrimary) await primary();
+else worker();
+
+function worker() {
+  const data = readFileMergeable(process.env.DEMO_DATA);
+  process.send({ ready: data.length });
+  process.on('message', (message) => {
+    if (message === 'stats') process.send({ stats: processStats(), length: data.length });
+  });
 }
 
-const previous = caps.ksmdRunning ? undefined : ksmd.configure({ pagesToScan: 5000, sleepMillisecs: 10 });
-const run = caps.ksmdRunning ? undefined : ksmd.start();
-const restore = () => {
-  if (previous) ksmd.configure(previous);
-  if (run !== undefined && run !== 1) (run === 2 ? ksmd.unmergeAll : ksmd.stop)();
-};
-process.once('SIGINT', () => { restore(); process.exit(130); });
-try {
-  await waitForMerge(copies[0], { timeout: 30_000 });
-  await waitForMerge(() => processStats().mergingPages >= pages - 4, { timeout: 10_000 });
-} finally {
-  restore();
+async function primary() {
+  const caps = capabilities();
+  if (!caps.supported) {
+    console.log(`KSM cannot be used here: ${caps.reasons.join('; ')}`);
+    return;
+  }
+  if (!caps.ksmdRunning && !caps.canControlKsmd) {
+    console.log('ksmd is not running, so nothing would merge, and starting it needs root. As root:\n' +
+      '  echo 1 > /sys/kernel/mm/ksm/run\nthen run `npm run demo` again.');
+    return;
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-demo-'));
+  const file = path.join(dir, 'data.bin');
+  fs.writeFileSync(file, randomBytes(DATA_MIB * 1024 * 1024));
+  const pages = (DATA_MIB * 1024 * 1024) / PAGE;
+  const restore = takeKsmd(caps.ksmdRunning);
+  const cleanUp = () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    restore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => { cleanUp(); process.exit(130); });
+  process.once('SIGTERM', () => { cleanUp(); process.exit(143); });
+
+  try {
+    console.log(`${WORKERS} workers each load the same ${DATA_MIB} MiB file with readFileMergeable().`);
+    // Pages of processes gone since ksmd last ran leave the counts as it passes: let it pass
+    // twice first (over a page of our own, since ksmd does not scan while nothing is mergeable).
+    const scanned = allocMergeable(PAGE, 1);
+    await fullScans(2);
+    const baseline = systemStats().pagesSharing;
+    const workers = Array.from({ length: WORKERS }, () => cluster.fork({ DEMO_DATA: file }));
+    await Promise.all(workers.map((w) => once(w, (m) => m.ready !== undefined)));
+
+    const possible = (WORKERS - 1) * pages;
+    const started = Date.now();
+    let fraction = 0;
+    while (fraction < 1 && Date.now() - started < 60_000) {
+      fraction = Math.max(0, systemStats().pagesSharing - baseline) / possible;
+      progress(fraction, (Date.now() - started) / 1000);
+      if (fraction >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (process.stdout.isTTY) process.stdout.write('\n');
+
+    const reports = await Promise.all(workers.map((w) => { w.send('stats'); return once(w, (m) => m.stats); }));
+    const merged = reports.reduce((sum, r) => sum + (r.stats.mergingPages ?? 0), 0);
+    const saved = Math.max(0, systemStats().pagesSharing - baseline) * PAGE;
+    const rows = [
+      ['data size', `${DATA_MIB} MiB (${pages.toLocaleString('en-US')} pages)`],
+      ['copies', `${WORKERS} (one per worker)`],
+      ['pages merged', `${merged.toLocaleString('en-US')} of ${(WORKERS * pages).toLocaleString('en-US')}`],
+      ['memory saved', `${(saved / 2 ** 20).toFixed(1)} MiB`],
+      ['of theoretical max', `${((saved / (possible * PAGE)) * 100).toFixed(1)}% (${WORKERS - 1} of ${WORKERS} copies)`],
+    ];
+    console.log(rows.map(([k, v]) => `${k.padEnd(20)}${v}`).join('\n'));
+    scanned.fill(0);
+  } finally {
+    cleanUp();
+  }
 }
-const merged = processStats().mergingPages;
-console.log(`Merged ${merged} of ${pages} pages: ${((merged / 2) * 4096 / 2 ** 20).toFixed(1)} MiB saved ` +
-  `(system-wide: ${(systemStats().savedBytes / 2 ** 20).toFixed(1)} MiB).`);
-console.log(copies[0].equals(copies[1]) ? 'Both copies still read the same bytes.' : 'Copies differ!');
+
+/** Fast ksmd settings if it is stopped; returns how to put everything back. */
+function takeKsmd(running) {
+  if (running) return () => {};
+  const previous = ksmd.configure({ pagesToScan: 5000, sleepMillisecs: 10 });
+  const run = ksmd.start();
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    if (run === 2) ksmd.unmergeAll();
+    else if (run === 0) ksmd.stop();
+    ksmd.configure(previous);
+  };
+}
+
+async function fullScans(count, timeoutMs = 10_000) {
+  const target = systemStats().fullScans + count;
+  const deadline = Date.now() + timeoutMs;
+  while (systemStats().fullScans < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function once(worker, match) {
+  return new Promise((resolve) => {
+    const listener = (message) => {
+      if (!match(message)) return;
+      worker.off('message', listener);
+      resolve(message);
+    };
+    worker.on('message', listener);
+  });
+}
+
+function progress(fraction, seconds) {
+  const width = 30;
+  const filled = Math.round(Math.min(fraction, 1) * width);
+  const line = `merging [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0)}% ` +
+    `after ${seconds.toFixed(1)} s`;
+  process.stdout.write(process.stdout.isTTY ? `\r${line}` : `${line}\n`);
+}

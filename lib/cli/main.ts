@@ -1,0 +1,85 @@
+// The `ksm` command: argument parsing and dispatch. Exit codes: 0 done, 1 failed, 2 bad usage.
+import { parseArgs } from 'node:util';
+import { KsmError } from '../errors.js';
+import { ksmdCommand } from './ksmd-command.js';
+import { runCommand } from './run-command.js';
+import { status } from './status.js';
+import { HELP, UsageError, USAGE } from './usage.js';
+import { watchView } from './watch-view.js';
+
+type Streams = { out: NodeJS.WriteStream; err: NodeJS.WriteStream };
+
+/** parseArgs, its complaints turned into usage errors. */
+function parse<T>(usage: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+}
+
+const help = { type: 'boolean', short: 'h' } as const;
+
+async function dispatch(argv: string[], { out, err }: Streams): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      out.write(`${HELP.main}\n`);
+      return command === undefined ? 2 : 0;
+    case 'status': {
+      const { values, positionals } = parse(USAGE.status, () => parseArgs({ args: rest, allowPositionals: true,
+        options: { help, json: { type: 'boolean' } } }));
+      if (values.help) return out.write(`${HELP.status}\n`), 0;
+      if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.status);
+      out.write(`${status(Boolean(values.json))}\n`);
+      return 0;
+    }
+    case 'watch': {
+      const { values, positionals } = parse(USAGE.watch, () => parseArgs({ args: rest, allowPositionals: true,
+        options: { help, interval: { type: 'string', short: 'i' } } }));
+      if (values.help) return out.write(`${HELP.watch}\n`), 0;
+      if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.watch);
+      const interval = values.interval === undefined ? 2 : Number(values.interval);
+      if (!(interval >= 0.1 && interval <= 86_400)) {
+        throw new UsageError(`--interval must be a number of seconds from 0.1 to 86400, not "${values.interval}"`, USAGE.watch);
+      }
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      await watchView(interval, controller.signal, out);
+      return 0;
+    }
+    case 'ksmd': {
+      if (rest[0] === '--help' || rest[0] === '-h') return out.write(`${HELP.ksmd}\n`), 0;
+      out.write(`${ksmdCommand(rest)}\n`);
+      return 0;
+    }
+    case 'run': {
+      const command = rest[0] === '--' ? rest.slice(1) : rest;
+      if (command[0] === '--help' || command[0] === '-h') return out.write(`${HELP.run}\n`), 0;
+      if (command.length === 0) throw new UsageError('run needs a command', USAGE.run);
+      return runCommand(command[0], command.slice(1), err);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`, USAGE.main);
+  }
+}
+
+/** Runs the ksm command line; resolves with the exit code. */
+export async function main(argv: string[], streams: Streams = { out: process.stdout, err: process.stderr }): Promise<number> {
+  try {
+    return await dispatch(argv, streams);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      streams.err.write(`ksm: ${error.message}\nUsage: ${error.usage}\n`);
+      return 2;
+    }
+    if (error instanceof KsmError || error instanceof TypeError || error instanceof RangeError) {
+      streams.err.write(`ksm: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

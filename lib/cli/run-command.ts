@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { capabilities } from '../capabilities.js';
+import { enableProcessMerge } from '../process.js';
+
+const REGISTER = path.join(__dirname, '..', 'register.js');
+
+function isNode(command: string): boolean {
+  return command === process.execPath || /^node(js)?(\.exe)?$/.test(path.basename(command));
+}
+
+/**
+ * Runs the command with process-wide merge on. From Linux 6.7 the flag survives exec, so it is
+ * set here and the child inherits it through fork and exec; before that, node commands get it
+ * from the preload hook, and others cannot have it. Resolves with the exit code to use.
+ */
+export async function runCommand(command: string, args: string[], err: NodeJS.WriteStream): Promise<number> {
+  const caps = capabilities();
+  const env = { ...process.env };
+  if (!caps.processMerge) {
+    err.write(`ksm run: process-wide merge is not available here: ${caps.reasons.join('; ')}\n`);
+    return 1;
+  }
+  if (caps.processMergeInheritedOnExec) {
+    enableProcessMerge();
+  } else if (isNode(command)) {
+    env.NODE_KSM_MERGE = '1';
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(REGISTER)}`.trim();
+  } else {
+    err.write(`ksm run: Linux ${os.release()} drops process-wide merge at exec (kept only from 6.7), so it can ` +
+      `be turned on only for node commands (through -r node-ksm/register), not for "${command}"\n`);
+    return 1;
+  }
+  const child = spawn(command, args, { stdio: 'inherit', env });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
+  return new Promise((resolve) => {
+    child.once('error', (error) => {
+      err.write(`ksm run: cannot start "${command}": ${error.message}\n`);
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+    });
+  });
+}

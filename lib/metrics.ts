@@ -1,0 +1,76 @@
+// Prometheus gauges for KSM, collected at scrape time: `registerKsmMetrics(registry)`.
+// prom-client is an optional peer dependency, loaded only when this is called.
+import type { Registry } from 'prom-client';
+import { processStats } from './process.js';
+import type { ProcessStats } from './parse.js';
+import { systemStats, type SystemStats } from './system.js';
+
+type PromClient = typeof import('prom-client');
+
+function loadPromClient(): PromClient {
+  try {
+    return require('prom-client') as PromClient;
+  } catch (error) {
+    throw new Error('node-ksm/metrics needs prom-client, an optional peer dependency: npm install prom-client',
+      { cause: error });
+  }
+}
+
+/** One reading of the kernel's files per scrape, however many gauges ask for it. */
+function perScrape<T>(read: () => T): () => T {
+  let cached: { value: T } | undefined;
+  return () => {
+    if (!cached) {
+      cached = { value: read() };
+      setImmediate(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}
+
+export interface KsmMetricsOptions {
+  /** Prefix for the metric names. Default 'ksm_'. */
+  prefix?: string;
+}
+
+/**
+ * Adds the KSM gauges to `registry` (prom-client's default registry if none is given):
+ * ksm_pages_shared, ksm_pages_sharing, ksm_pages_unshared, ksm_pages_volatile, ksm_full_scans,
+ * ksm_general_profit_bytes (system-wide, /sys/kernel/mm/ksm) and ksm_process_merging_pages,
+ * ksm_process_profit_bytes, ksm_process_merge_any (this process, /proc/self/ksm_stat).
+ * Values are read when scraped. A value the kernel does not report is left out.
+ */
+export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptions = {}): void {
+  const client = loadPromClient();
+  const registers = [registry ?? client.register];
+  const prefix = options.prefix ?? 'ksm_';
+  const system = perScrape(systemStats);
+  const self = perScrape(() => processStats());
+
+  const gauge = (name: string, help: string, value: () => number | boolean | undefined) => {
+    new client.Gauge({
+      name: prefix + name,
+      help,
+      registers,
+      collect() {
+        const current = value();
+        this.reset();
+        if (current !== undefined) this.set(Number(current));
+      },
+    });
+  };
+  const fromSystem = (key: keyof SystemStats) => () => system()[key] as number | undefined;
+  const fromSelf = (key: keyof ProcessStats) => () => self()[key];
+
+  gauge('pages_shared', 'KSM pages in use: one per distinct merged content', fromSystem('pagesShared'));
+  gauge('pages_sharing', 'Extra mappings of KSM pages: the pages saved', fromSystem('pagesSharing'));
+  gauge('pages_unshared', 'Mergeable pages that are unique, checked repeatedly', fromSystem('pagesUnshared'));
+  gauge('pages_volatile', 'Mergeable pages changing too fast to merge', fromSystem('pagesVolatile'));
+  gauge('full_scans', 'Completed ksmd passes over all mergeable memory', fromSystem('fullScans'));
+  gauge('general_profit_bytes', 'Bytes saved system-wide, net of KSM metadata', fromSystem('generalProfit'));
+  gauge('process_merging_pages', 'Pages of this process currently merged', fromSelf('mergingPages'));
+  gauge('process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', fromSelf('profitBytes'));
+  gauge('process_merge_any', '1 when process-wide merge is on for this process', fromSelf('mergeAny'));
+}
