@@ -39,7 +39,8 @@ async function primary() {
   const file = path.join(dir, 'data.bin');
   fs.writeFileSync(file, randomBytes(DATA_MIB * 1024 * 1024));
   const pages = (DATA_MIB * 1024 * 1024) / PAGE;
-  const restore = takeKsmd(caps.ksmdRunning);
+  // Fast settings while it runs for the demo; everything goes back at the end.
+  const restore = caps.ksmdRunning ? () => {} : ksmd.override({ run: 1, pagesToScan: 5000, sleepMillisecs: 10 });
   const cleanUp = () => {
     for (const w of Object.values(cluster.workers ?? {})) w?.kill();
     restore();
@@ -84,21 +85,6 @@ async function primary() {
   } finally {
     cleanUp();
   }
-}
-
-/** Fast ksmd settings if it is stopped; returns how to put everything back. */
-function takeKsmd(running) {
-  if (running) return () => {};
-  const previous = ksmd.configure({ pagesToScan: 5000, sleepMillisecs: 10 });
-  const run = ksmd.start();
-  let restored = false;
-  return () => {
-    if (restored) return;
-    restored = true;
-    if (run === 2) ksmd.unmergeAll();
-    else if (run === 0) ksmd.stop();
-    ksmd.configure(previous);
-  };
 }
 
 async function fullScans(count, timeoutMs = 10_000) {

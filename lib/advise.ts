@@ -1,5 +1,7 @@
 import { resolveByteRange, validateMemory, type ByteRangeOptions } from './args.js';
-import { callNative } from './native.js';
+import { toKsmError } from './errors.js';
+import { withHint } from './hints.js';
+import { native } from './native.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
 export interface AdvisedRange {
@@ -17,11 +19,20 @@ export type AdviseOptions = ByteRangeOptions;
 
 function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRange {
   validateMemory(view, 'view');
-  const { offset, length } = resolveByteRange(options, view.byteLength);
-  return callNative((binding) => {
-    const { start, end } = binding.advise(view, offset, length, mergeable);
-    return { start, end, bytes: end - start, pages: (end - start) / binding.pageSize };
-  });
+  const { offset, length } = options === undefined ? { offset: 0, length: view.byteLength }
+    : resolveByteRange(options, view.byteLength);
+  const binding = native();
+  let start: number;
+  try {
+    start = binding.advise(view, offset, length, mergeable);
+  } catch (error) {
+    throw withHint(toKsmError(error));
+  }
+  if (start < 0) return { start: offset, end: offset, bytes: 0, pages: 0 };
+  // From the first page boundary, every whole page up to the end of the range was advised.
+  const pages = Math.floor((offset + length - start) / binding.pageSize);
+  const bytes = pages * binding.pageSize;
+  return { start, end: start + bytes, bytes, pages };
 }
 
 /**

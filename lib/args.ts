@@ -24,7 +24,9 @@ function isDetached(buffer: ArrayBuffer): boolean {
  */
 export function validateMemory(value: unknown, name: string, { allowShared = false } = {}):
   asserts value is MemoryLike {
-  const buffer = types.isArrayBufferView(value) ? value.buffer : value;
+  const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
+  // The common case, checked cheaply: this runs on every markMergeable.
+  if (buffer instanceof ArrayBuffer && buffer.byteLength !== 0) return;
   if (types.isSharedArrayBuffer(buffer)) {
     if (allowShared) return;
     throw invalidArgValue(`The "${name}" argument is backed by a SharedArrayBuffer: KSM merges only ` +

@@ -2,7 +2,7 @@
 // is written, and a write the kernel refuses undoes the ones before it.
 import fs from 'node:fs';
 import { validateInteger, validateOptions } from './args.js';
-import { invalidArgType, invalidArgValue, KsmError, toKsmError } from './errors.js';
+import { invalidArgType, invalidArgValue, KsmError, outOfRange, toKsmError } from './errors.js';
 import { withHint } from './hints.js';
 import { requireLinux } from './native.js';
 import { KSMD_FILES, parseSysfsValue } from './parse.js';
@@ -152,8 +152,34 @@ function setRun(value: 0 | 1 | 2): number {
   return before;
 }
 
+/**
+ * Applies settings and a run state, and returns a function that puts back every value it
+ * changed (run first, so ksmd stops before its settings return). The function is safe to call
+ * more than once, so it can serve both a `finally` and a signal handler.
+ */
+function override(changes: Partial<KsmdSettings> & { run?: 0 | 1 | 2 }): () => void {
+  const { run, ...settings } = changes;
+  if (run !== undefined && run !== 0 && run !== 1 && run !== 2) throw outOfRange('run', '0, 1 or 2', run);
+  const previous = configure(settings);
+  let previousRun: number | undefined;
+  try {
+    if (run !== undefined) previousRun = setRun(run);
+  } catch (error) {
+    configure(previous);
+    throw error;
+  }
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    if (previousRun !== undefined && previousRun !== run) setRun(previousRun as 0 | 1 | 2);
+    configure(previous);
+  };
+}
+
 /** ksmd, the kernel thread that merges pages. Every call but settings() needs root. */
 export const ksmd = {
+  override,
   /** Starts merging (run = 1). Returns the previous run value. */
   start: (): number => setRun(1),
   /** Stops merging, keeping merged pages merged (run = 0). Returns the previous run value. */

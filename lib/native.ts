@@ -14,8 +14,8 @@ export interface NativeBinding {
   /** Page-aligned mergeable memory as an external Buffer, zeroed unless `overwritten` (the
    *  caller writes every byte); null where the runtime refuses external buffers. */
   allocate(length: number, overwritten: boolean): Buffer | null;
-  advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean):
-    { start: number; end: number };
+  /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if none. */
+  advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean): number;
   /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
   inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */

@@ -42,10 +42,8 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
     }
   }
 
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("start", Napi::Number::New(env, static_cast<double>(offset + pages.begin)));
-  result.Set("end", Napi::Number::New(env, static_cast<double>(offset + pages.end)));
-  return result;
+  // One number, not an object: this is the hot path of markMergeable.
+  return Napi::Number::New(env, pages.end > pages.begin ? static_cast<double>(offset + pages.begin) : -1);
 }
 
 Napi::Value ProbeMergeable(const Napi::CallbackInfo& info) {

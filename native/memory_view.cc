@@ -1,22 +1,52 @@
 #include "memory_view.h"
 
 namespace ksm {
+namespace {
 
+size_t ElementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
+// One napi call per view (the wrapper classes would make three for a TypedArray): this runs on
+// every markMergeable.
 MemoryView GetMemoryView(const Napi::Value& value) {
+  napi_env env = value.Env();
+  void* data = nullptr;
+  size_t length = 0;
   if (value.IsTypedArray()) {
-    Napi::TypedArray array = value.As<Napi::TypedArray>();
-    auto* base = static_cast<uint8_t*>(array.ArrayBuffer().Data());
-    return {base == nullptr ? nullptr : base + array.ByteOffset(), array.ByteLength()};
+    napi_typedarray_type type;
+    size_t elements;
+    napi_value buffer;
+    size_t byte_offset;
+    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, value, &type, &elements, &data, &buffer, &byte_offset),
+                         MemoryView{});
+    length = elements * ElementBytes(type);
+  } else if (value.IsDataView()) {
+    napi_value buffer;
+    size_t byte_offset;
+    NAPI_THROW_IF_FAILED(env, napi_get_dataview_info(env, value, &length, &data, &buffer, &byte_offset), MemoryView{});
+  } else if (value.IsArrayBuffer()) {
+    NAPI_THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, value, &data, &length), MemoryView{});
+  } else {
+    throw Napi::TypeError::New(env, "expected an ArrayBuffer, TypedArray or DataView");
   }
-  if (value.IsDataView()) {
-    Napi::DataView view = value.As<Napi::DataView>();
-    return {static_cast<uint8_t*>(view.Data()), view.ByteLength()};
-  }
-  if (value.IsArrayBuffer()) {
-    Napi::ArrayBuffer buffer = value.As<Napi::ArrayBuffer>();
-    return {static_cast<uint8_t*>(buffer.Data()), buffer.ByteLength()};
-  }
-  throw Napi::TypeError::New(value.Env(), "expected an ArrayBuffer, TypedArray or DataView");
+  return {static_cast<uint8_t*>(data), length};
 }
 
 }  // namespace ksm

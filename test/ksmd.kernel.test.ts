@@ -208,3 +208,22 @@ describe.skipIf(ksmdUnavailable)('without privileges', () => {
     expect(report.start.message).toMatch(/controlling ksmd needs root/);
   });
 });
+
+describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
+  it('applies settings and run, and its restore puts back exactly what was there, once', () => {
+    const files = snapshot();
+    const restore = ksmd.override({ run: 1, pagesToScan: 4321, sleepMillisecs: 7 });
+    try {
+      expect([read('run'), read('pages_to_scan'), read('sleep_millisecs')]).toEqual(['1', '4321', '7']);
+    } finally {
+      restore();
+    }
+    expect(snapshot()).toEqual(files);
+    ksmd.configure({ pagesToScan: 99 });
+    restore(); // a second call changes nothing
+    expect(read('pages_to_scan')).toBe('99');
+    ksmd.configure({ pagesToScan: Number(files.pages_to_scan) });
+    expect(() => ksmd.override({ run: 3 as never })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(snapshot()).toEqual(files);
+  });
+});
