@@ -1,6 +1,7 @@
 import { resolveByteRange, validateMemory, type ByteRangeOptions } from './args.js';
 import { toKsmError } from './errors.js';
 import { withHint } from './hints.js';
+import { checkMappingRoom, recheckMappingRoom } from './mapping-limit.js';
 import { native } from './native.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
@@ -22,10 +23,12 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
   const { offset, length } = options === undefined ? { offset: 0, length: view.byteLength }
     : resolveByteRange(options, view.byteLength);
   const binding = native();
+  checkMappingRoom();
   let start: number;
   try {
     start = binding.advise(view, offset, length, mergeable);
   } catch (error) {
+    recheckMappingRoom();
     throw withHint(toKsmError(error));
   }
   if (start < 0) return { start: offset, end: offset, bytes: 0, pages: 0 };

@@ -1,8 +1,8 @@
 // What to do about the system call failures users meet: one sentence appended to the Node-style
 // message ("EINVAL: invalid argument, prctl (...)"), whose code, errno and syscall stay as they are.
-import fs from 'node:fs';
 import os from 'node:os';
 import { KsmError } from './errors.js';
+import { mappingLimitAdvice, mappingUse } from './mapping-limit.js';
 
 /** [major, minor] of the running kernel, from os.release() ("6.18.44-..."). */
 export function kernelVersion(release = os.release()): [number, number] {
@@ -13,17 +13,6 @@ export function kernelVersion(release = os.release()): [number, number] {
 export function kernelAtLeast(major: number, minor: number, release?: string): boolean {
   const [haveMajor, haveMinor] = kernelVersion(release);
   return haveMajor > major || (haveMajor === major && haveMinor >= minor);
-}
-
-/** This process's mapping count and vm.max_map_count, or undefined where they cannot be read. */
-function mappingUse(): { maps: number; limit: number } | undefined {
-  try {
-    const maps = fs.readFileSync('/proc/self/maps', 'latin1').split('\n').length - 1;
-    const limit = Number(fs.readFileSync('/proc/sys/vm/max_map_count', 'latin1'));
-    return { maps, limit };
-  } catch {
-    return undefined;
-  }
 }
 
 const SECCOMP = 'a seccomp filter (as container runtimes install) blocks this system call; ' +
@@ -54,11 +43,7 @@ function hintFor(error: KsmError): string | undefined {
   if ((syscall === 'madvise' || syscall === 'mmap') && (code === 'ENOMEM' || code === 'EAGAIN')) {
     const use = mappingUse();
     // Each mark of part of a mapping splits it: near the limit, that is what failed.
-    if (use && use.maps >= use.limit - 64) {
-      return `this process has ${use.maps} memory mappings and vm.max_map_count is ${use.limit}: ` +
-        'marking many small buffers one by one splits memory into mappings; allocate them with ' +
-        'allocMergeable or mergeableFrom (a few shared mappings), or raise vm.max_map_count';
-    }
+    if (use && use.maps >= use.limit - 64) return mappingLimitAdvice(use);
     return 'the kernel could not find memory for it; free memory, or mark less at once';
   }
   return undefined;

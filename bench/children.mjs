@@ -1,0 +1,31 @@
+// Child processes for the bench: start one, wait for its "ready", stop it by closing stdin.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const script = (name) => fileURLToPath(new URL(name, import.meta.url));
+
+/** Starts `node bench/<name> ...args` and resolves with it once it has printed "ready". */
+export function startChild(name, args) {
+  const child = spawn(process.execPath, [script(name), ...args.map(String)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (chunk) => (String(chunk).startsWith('ready') ? resolve(child) : reject(new Error(String(chunk)))));
+    child.once('exit', (code) => reject(new Error(`bench child ${name} exited with ${code}`)));
+  });
+}
+
+export async function stopChild(child) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdin.end();
+  await exited;
+}
+
+/**
+ * Runs `node bench/<name> ...args` to completion and parses the last JSON line it printed,
+ * adding `died` (the signal) when it did not exit normally.
+ */
+export function runChild(name, args) {
+  const result = spawnSync(process.execPath, [script(name), ...args.map(String)], { cwd: root, encoding: 'utf8' });
+  const last = result.stdout.trim().split('\n').filter(Boolean).pop();
+  return { ...(last ? JSON.parse(last) : {}), ...(result.status === 0 ? {} : { died: result.signal ?? `exit ${result.status}` }) };
+}
