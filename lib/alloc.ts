@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
-import { validateInteger, validateMemory } from './args.js';
-import { invalidArgType, rangeErrorWithCode } from './errors.js';
+import { isDetached, validateInteger, validateMemory } from './args.js';
+import { invalidArgType, invalidArgValue, rangeErrorWithCode, toKsmError } from './errors.js';
 import { callNative } from './native.js';
 
 let externalBuffers: boolean | undefined;
@@ -34,6 +34,13 @@ function allocate(length: number, overwritten: boolean): Buffer {
   return plain;
 }
 
+/** undefined, or an encoding Buffer knows: Node's own errors, not a code-less TypeError. */
+function validateEncoding(encoding: unknown): asserts encoding is BufferEncoding | undefined {
+  if (encoding === undefined) return;
+  if (typeof encoding !== 'string') throw invalidArgType('encoding', 'of type string', encoding);
+  if (!Buffer.isEncoding(encoding)) throw invalidArgValue(`Unknown encoding: ${encoding}`, 'ERR_UNKNOWN_ENCODING');
+}
+
 function validateSize(size: unknown): asserts size is number {
   if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
   validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH);
@@ -48,9 +55,13 @@ function validateSize(size: unknown): asserts size is number {
  */
 export function allocMergeable(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
   validateSize(size);
+  validateEncoding(encoding);
   const buffer = allocate(size, false);
   // Mergeable memory comes zeroed: filling it with zeros would only touch every page.
   if (fill === undefined || fill === 0 || size === 0) return buffer;
+  if (typeof fill !== 'string' && typeof fill !== 'number' && !ArrayBuffer.isView(fill)) {
+    throw invalidArgType('fill', 'of type string or number, or an instance of Buffer or Uint8Array', fill);
+  }
   return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
 }
 
@@ -58,9 +69,11 @@ const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataVie
 
 /**
  * A page-aligned mergeable copy of `data`: a string (in `encoding`, default utf8), a Buffer,
- * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer.
+ * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
+ * Security section.
  */
 export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, encoding: BufferEncoding = 'utf8'): Buffer {
+  validateEncoding(encoding);
   if (typeof data === 'string') {
     const buffer = allocate(Buffer.byteLength(data, encoding), true);
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
@@ -102,20 +115,40 @@ function readOpenFile(fd: number): Buffer {
 
 /**
  * The file's bytes, read straight into page-aligned mergeable memory (no second copy).
- * Reads the size the file had when opened. File system errors are Node's own (ENOENT, ...).
+ * Reads the size the file had when opened. A file system failure throws KsmError with the
+ * file system's message, code, errno, syscall and path (ENOENT, EACCES, EISDIR, ...).
+ * Never for files holding secrets: see the README's Security section.
  */
+/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
+function validatePath(path: unknown): void {
+  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
+    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
+  }
+}
+
 export function readFileMergeable(path: fs.PathLike): Buffer {
-  const fd = fs.openSync(path, 'r');
+  validatePath(path);
   try {
-    return readOpenFile(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(path, 'r');
+    try {
+      return readOpenFile(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    throw toKsmError(error);
   }
 }
 
 /** readFileMergeable, reading on libuv's thread pool. */
 export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer> {
-  const handle = await fs.promises.open(path, 'r');
+  validatePath(path);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(path, 'r');
+  } catch (error) {
+    throw toKsmError(error);
+  }
   try {
     const { size } = await handle.stat();
     if (size === 0) return mergeableFrom(await handle.readFile());
@@ -127,6 +160,8 @@ export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer>
       filled += bytesRead;
     }
     return filled < size ? buffer.subarray(0, filled) : buffer;
+  } catch (error) {
+    throw toKsmError(error);
   } finally {
     await handle.close();
   }

@@ -7,7 +7,8 @@ export type MemoryLike = ArrayBuffer | ArrayBufferView;
 
 const MEMORY_TYPES = 'an instance of ArrayBuffer, Buffer, TypedArray or DataView';
 
-function isDetached(buffer: ArrayBuffer): boolean {
+/** Whether an ArrayBuffer was transferred or released (it then reads as zero bytes long). */
+export function isDetached(buffer: ArrayBufferLike): boolean {
   if (buffer.byteLength !== 0) return false;
   try {
     new Uint8Array(buffer);

@@ -20,6 +20,8 @@ export interface NativeBinding {
   inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: ArrayBuffer | ArrayBufferView): { address: number; start: number; end: number };
+  /** What the page-aligned allocator holds now (all threads). */
+  allocatorStats(): { arenas: number; liveBlocks: number; liveBytes: number; dirtyBytes: number };
   /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
   externalBuffersAllowed(): boolean;
   /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */

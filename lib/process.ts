@@ -10,6 +10,7 @@ import { readKernelFile, readOptionalKernelFile } from './procfs.js';
  * Makes every current and future private anonymous mapping of this process mergeable
  * (prctl PR_SET_MEMORY_MERGE, Linux 6.4+). Children made by fork inherit it; exec'd
  * children (cluster workers, child_process.fork) inherit it only from Linux 6.7.
+ * It makes everything mergeable, secrets included: see the README's Security section.
  */
 export function enableProcessMerge(): void {
   callNative((binding) => binding.setProcessMerge(true));

@@ -13,6 +13,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
   exports.Set("allocate", Napi::Function::New(env, ksm::Allocate, "allocate"));
+  exports.Set("allocatorStats", Napi::Function::New(env, ksm::AllocatorStatsValue, "allocatorStats"));
   exports.Set("externalBuffersAllowed",
               Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));

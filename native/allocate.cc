@@ -69,6 +69,16 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   return Napi::Value(env, buffer);
 }
 
+Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info) {
+  const AllocatorStats stats = GetAllocatorStats();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("arenas", static_cast<double>(stats.arenas));
+  result.Set("liveBlocks", static_cast<double>(stats.live_blocks));
+  result.Set("liveBytes", static_cast<double>(stats.live_bytes));
+  result.Set("dirtyBytes", static_cast<double>(stats.dirty_bytes));
+  return result;
+}
+
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info) {
   static uint8_t probe_byte = 0;
   napi_value buffer;

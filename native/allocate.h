@@ -8,6 +8,9 @@ namespace ksm {
 // external buffers (V8 sandbox); the JS layer then falls back to a marked plain Buffer.
 Napi::Value Allocate(const Napi::CallbackInfo& info);
 
+// allocatorStats() -> { arenas, liveBlocks, liveBytes, dirtyBytes }: what the allocator holds.
+Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info);
+
 // externalBuffersAllowed() -> boolean: whether this runtime accepts external buffers.
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info);
 

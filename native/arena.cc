@@ -32,6 +32,8 @@ constexpr size_t kArenaBytes = 64 * 1024 * 1024;
 std::mutex arenas_mutex;
 std::vector<Arena*> classes[kSizeClasses];  // the arenas of each size class
 size_t dirty_bytes = 0;                     // in kept (dirty) slots, all classes
+size_t own_mappings = 0;                    // blocks with a mapping of their own, and their bytes
+size_t own_mapping_bytes = 0;
 
 int SizeClassOf(size_t pages) {
   int size_class = 0;
@@ -101,7 +103,12 @@ AllocationError AllocateBlock(size_t length, Block* block) {
   if (pages > kMaxSlotPages) {
     uint8_t* data = nullptr;
     const AllocationError error = MapMergeable(pages * page_size, &data);
-    if (error.err == 0) *block = {data, pages * page_size, nullptr, false};
+    if (error.err == 0) {
+      *block = {data, pages * page_size, nullptr, false};
+      std::lock_guard<std::mutex> lock(arenas_mutex);
+      own_mappings++;
+      own_mapping_bytes += block->bytes;
+    }
     return error;
   }
   const int size_class = SizeClassOf(pages);
@@ -130,6 +137,9 @@ AllocationError AllocateBlock(size_t length, Block* block) {
 void FreeBlock(const Block& block) {
   if (block.arena == nullptr) {
     munmap(block.data, block.bytes);
+    std::lock_guard<std::mutex> lock(arenas_mutex);
+    own_mappings--;
+    own_mapping_bytes -= block.bytes;
     return;
   }
   Arena* arena = block.arena;
@@ -157,6 +167,19 @@ void FreeBlock(const Block& block) {
   } else {
     arena->live--;
   }
+}
+
+AllocatorStats GetAllocatorStats() {
+  std::lock_guard<std::mutex> lock(arenas_mutex);
+  AllocatorStats stats{0, own_mappings, own_mapping_bytes, dirty_bytes};
+  for (const std::vector<Arena*>& arenas : classes) {
+    for (const Arena* arena : arenas) {
+      stats.arenas++;
+      stats.live_blocks += arena->live;
+      stats.live_bytes += size_t{arena->live} * arena->slot_bytes;
+    }
+  }
+  return stats;
 }
 
 }  // namespace ksm

@@ -31,6 +31,15 @@ AllocationError AllocateBlock(size_t length, Block* block);
 // unmapped.
 void FreeBlock(const Block& block);
 
+// What the allocator holds now, for tests and diagnostics.
+struct AllocatorStats {
+  size_t arenas;         // arena mappings
+  size_t live_blocks;    // blocks handed out and not yet freed (slots and own mappings)
+  size_t live_bytes;     // their reserved bytes
+  size_t dirty_bytes;    // freed slots kept resident for reuse
+};
+AllocatorStats GetAllocatorStats();
+
 // Blocks larger than this get a mapping of their own.
 constexpr size_t kMaxSlotPages = 256;
 // Freed slots kept resident, process-wide, so churn does not fault pages in again.

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from '../lib/index.js';
-import { readKsmStat } from './helpers/proc.js';
+import { readKsmStat, underSanitizer } from './helpers/proc.js';
 
-describe.skipIf(process.platform !== 'linux')('process-wide merge (prctl PR_SET_MEMORY_MERGE)', () => {
+const asan = underSanitizer('turning process-wide merge off walks all of its shadow memory');
+
+describe.skipIf(process.platform !== 'linux' || asan)(`process-wide merge (prctl PR_SET_MEMORY_MERGE)${asan ? ` (${asan})` : ''}`, () => {
   it('turns ksm_merge_any on and off, and isProcessMergeEnabled agrees each time', () => {
     try {
       expect(isProcessMergeEnabled()).toBe(false);

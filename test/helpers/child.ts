@@ -22,7 +22,8 @@ export interface RunOptions {
 }
 
 export function runNode(code: string, options: RunOptions = {}): ChildResult {
-  const args = [...(options.args ?? []), ...(options.module ? ['--input-type=module'] : []), '-e', code];
+  // With no code, `args` name a script to run.
+  const args = [...(options.args ?? []), ...(code ? [...(options.module ? ['--input-type=module'] : []), '-e', code] : [])];
   const result = spawnSync(process.execPath, args, {
     cwd: packageRoot,
     env: { ...process.env, ...options.env },

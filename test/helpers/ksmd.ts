@@ -32,8 +32,15 @@ export async function withKsmd<T>(fn: () => Promise<T> | T,
     writeKsmFile('pages_to_scan', saved.pages_to_scan);
     writeKsmFile('sleep_millisecs', saved.sleep_millisecs);
   };
-  // If the runner ends the process mid-test (a timeout), `finally` may never run: exit does.
+  // If the runner ends the process mid-test (a timeout, Ctrl-C, a kill), `finally` may never
+  // run: put the settings back on exit and on those signals too, then let the signal go on.
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', restore);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     writeKsmFile('pages_to_scan', settings.pages_to_scan ?? 5000);
     writeKsmFile('sleep_millisecs', settings.sleep_millisecs ?? 10);
@@ -41,6 +48,8 @@ export async function withKsmd<T>(fn: () => Promise<T> | T,
     return await fn();
   } finally {
     process.removeListener('exit', restore);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     restore();
   }
 }

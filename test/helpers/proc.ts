@@ -29,3 +29,11 @@ export function readSmapsMappings(): { range: string; bytes: number; flags: stri
 export function countMaps(): number {
   return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter(Boolean).length;
 }
+
+/**
+ * Why a test cannot run under AddressSanitizer (npm run test:asan), or undefined. ASan reserves
+ * terabytes of shadow mappings and needs mappings of its own for every allocation.
+ */
+export function underSanitizer(why: string): string | undefined {
+  return process.env.LD_PRELOAD?.includes('libasan') ? `skipped under AddressSanitizer: ${why}` : undefined;
+}

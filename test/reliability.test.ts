@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kernelAtLeast } from '../lib/hints.js';
+import { runNode, runNodeJson } from './helpers/child.js';
+import { underSanitizer } from './helpers/proc.js';
+
+const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
+const linux = process.platform === 'linux';
+const root = linux && process.getuid?.() === 0;
+
+describe.skipIf(!root)('fuzzing every public call', () => {
+  it('over 10,000 random calls: each succeeds within its invariants or throws a coded TypeError/RangeError/KsmError; no crash', () => {
+    const result = runNode('', { args: [fixture('fuzz.cjs'), '1000'] });
+    expect(result.signal).toBe(null);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+    expect(report.failures).toEqual([]);
+    expect(report.calls).toBeGreaterThanOrEqual(10_000);
+  });
+});
+
+describe.skipIf(!linux)('worker threads', () => {
+  it('4 threads allocating, marking, inspecting and freeing: no wrong result, and every block is freed when they end', () => {
+    const report = runNodeJson<{
+      results: { wrong: number; operations: number; code: number }[];
+      before: { allocator: { liveBlocks: number; arenas: number } };
+      after: { allocator: { liveBlocks: number; arenas: number; dirtyBytes: number } };
+    }>('', { args: ['--expose-gc', fixture('workers.cjs'), '3'] });
+    expect(report.results).toHaveLength(4);
+    for (const result of report.results) {
+      expect(result).toMatchObject({ wrong: 0, code: 0 });
+      expect(result.operations).toBeGreaterThan(100);
+    }
+    // Buffers the workers still held when they ended were freed by their environments' cleanup.
+    expect(report.after.allocator.liveBlocks).toBe(report.before.allocator.liveBlocks);
+    expect(report.after.allocator.arenas).toBe(report.before.allocator.arenas);
+    expect(report.after.allocator.dirtyBytes).toBe(0);
+  });
+});
+
+describe.skipIf(!linux || !kernelAtLeast(6, 7))(`process-wide merge across fork and exec${linux && !kernelAtLeast(6, 7)
+  ? ' (skipped: kept across exec only from Linux 6.7)' : ''}`, () => {
+  it('a cluster worker and a child_process.fork child inherit it, by their own ksm_stat', () => {
+    expect(runNodeJson('', { args: [fixture('inherit.cjs')] }))
+      .toEqual({ parent: 'yes', 'cluster worker': 'yes', 'child_process.fork': 'yes' });
+  });
+});
+
+const asan = underSanitizer('its allocator aborts once vm.max_map_count is lowered');
+
+describe.skipIf(!root || asan)(`the mapping limit${asan ? ` (${asan})` : ''}`, () => {
+  it('with vm.max_map_count lowered, marking many small heap buffers ends in KsmError ENOMEM naming it, and the process runs on', () => {
+    const saved = fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8');
+    try {
+      const report = runNodeJson<Record<string, unknown>>('', { args: [fixture('mapping-limit.cjs')] });
+      expect(report).toMatchObject({ name: 'KsmError', isKsmError: true, code: 'ENOMEM', errno: -os.constants.errno.ENOMEM,
+        syscall: 'madvise', works: true });
+      expect(report.message).toMatch(/^ENOMEM: not enough memory, madvise \(this process has \d+ memory mappings and vm\.max_map_count is \d+: .*allocMergeable or mergeableFrom/);
+      expect(report.marked).toBeGreaterThan(500);
+      expect(report.maps as number).toBeLessThan(report.limit as number);
+    } finally {
+      fs.writeFileSync('/proc/sys/vm/max_map_count', saved);
+    }
+    expect(fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8')).toBe(saved);
+  });
+});
+
+describe.skipIf(!linux)('soak, shortened', () => {
+  it('100,000 allocate/fill/drop cycles of mixed sizes: RSS and mappings come back within 5%', () => {
+    const result = runNode('', { args: ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16',
+      path.join(__dirname, '..', 'scripts', 'soak.mjs'), '--cycles', '100000'] });
+    const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+    expect(report).toMatchObject({ cycles: 100_000, rssWithin5: true, mapsWithin5: true });
+    expect(result.status).toBe(0);
+  });
+});
