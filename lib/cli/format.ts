@@ -33,9 +33,3 @@ export function sparkline(values: number[]): string {
   const span = Math.max(...values) - min;
   return values.map((v) => BARS[span === 0 ? 0 : Math.round(((v - min) / span) * (BARS.length - 1))]).join('');
 }
-
-/** A progress bar `width` cells wide for a fraction in [0, 1]. */
-export function progressBar(fraction: number, width = 30): string {
-  const filled = Math.round(Math.min(Math.max(fraction, 0), 1) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
