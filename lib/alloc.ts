@@ -24,7 +24,7 @@ export function externalBuffersAllowed(): boolean | undefined {
  */
 function allocate(length: number, overwritten: boolean): Buffer {
   if (length === 0) return Buffer.alloc(0);
-  const buffer = callNative((binding) => binding.allocate(length, overwritten));
+  const buffer = externalBuffers === false ? null : callNative((binding) => binding.allocate(length, overwritten));
   externalBuffers = buffer !== null;
   if (buffer !== null) return buffer;
   // Fallback: a plain Buffer, its whole interior pages marked. Copies of the same data merge
@@ -78,7 +78,9 @@ export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, 
     const buffer = allocate(Buffer.byteLength(data, encoding), true);
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
     const written = buffer.write(data, encoding);
-    return written < buffer.length ? buffer.subarray(0, written) : buffer;
+    // The rest may hold a reused slot's old bytes: zero it, so they neither show through
+    // `.buffer` nor make the last page differ between copies.
+    return written < buffer.length ? buffer.fill(0, written).subarray(0, written) : buffer;
   }
   if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
   validateMemory(data, 'data', { allowShared: true });
@@ -110,7 +112,14 @@ function readOpenFile(fd: number): Buffer {
     if (read === 0) break;
     filled += read;
   }
-  return filled < size ? buffer.subarray(0, filled) : buffer;
+  return filled < size ? buffer.fill(0, filled).subarray(0, filled) : buffer; // the file shrank
+}
+
+/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
+function validatePath(path: unknown): void {
+  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
+    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
+  }
 }
 
 /**
@@ -119,13 +128,6 @@ function readOpenFile(fd: number): Buffer {
  * file system's message, code, errno, syscall and path (ENOENT, EACCES, EISDIR, ...).
  * Never for files holding secrets: see the README's Security section.
  */
-/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
-function validatePath(path: unknown): void {
-  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
-    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
-  }
-}
-
 export function readFileMergeable(path: fs.PathLike): Buffer {
   validatePath(path);
   try {
@@ -159,10 +161,10 @@ export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer>
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled < size ? buffer.subarray(0, filled) : buffer;
+    return filled < size ? buffer.fill(0, filled).subarray(0, filled) : buffer; // the file shrank
   } catch (error) {
     throw toKsmError(error);
   } finally {
-    await handle.close();
+    await handle.close().catch(() => {}); // a failed close must not hide the real error
   }
 }

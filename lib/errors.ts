@@ -9,7 +9,6 @@ export interface KsmErrorDetails {
   syscall?: string;
   /** The file the failed call was about, for errors from /proc and /sys. */
   path?: string;
-  cause?: unknown;
 }
 
 /** Every failure of a KSM operation: a failed system call, or KSM being unavailable. */
@@ -20,7 +19,7 @@ export class KsmError extends Error {
   readonly path: string | undefined;
 
   constructor(message: string, details: KsmErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(message);
     this.name = new.target.name;
     this.code = details.code;
     this.errno = details.errno;

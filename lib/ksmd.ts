@@ -104,14 +104,14 @@ function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
   requireLinux();
   const writes: [Key, string][] = [];
   for (const [key, value] of Object.entries(given)) {
-    if (!(key in CHECKS)) {
+    if (!Object.hasOwn(CHECKS, key)) {
       throw invalidArgValue(`Unknown ksmd setting "${key}"; known: ${KEYS.join(', ')}`, 'ERR_INVALID_ARG_VALUE');
     }
     if (value !== undefined) writes.push([key as Key, CHECKS[key as Key](value, key)]);
   }
   const previous = settings();
   for (const [key] of writes) {
-    if (!(key in previous)) {
+    if (!Object.hasOwn(previous, key)) {
       throw new KsmError(`This kernel has no ksmd setting "${key}" (${path(key)} does not exist); ` +
         'it needs a newer kernel', { code: 'ERR_KSM_SETTING_UNAVAILABLE', path: path(key) });
     }

@@ -16,12 +16,21 @@ function loadPromClient(): PromClient {
   }
 }
 
-/** One reading of the kernel's files per scrape, however many gauges ask for it. */
-function perScrape<T>(read: () => T): () => T {
-  let cached: { value: T } | undefined;
+/**
+ * One reading of the kernel's files per scrape, however many gauges ask for it. A host where
+ * they cannot be read leaves these values out rather than failing the whole scrape.
+ */
+function perScrape<T>(read: () => T): () => Partial<T> {
+  let cached: { value: Partial<T> } | undefined;
   return () => {
     if (!cached) {
-      cached = { value: read() };
+      let value: Partial<T>;
+      try {
+        value = read();
+      } catch {
+        value = {};
+      }
+      cached = { value };
       setImmediate(() => {
         cached = undefined;
       });

@@ -35,7 +35,6 @@ export interface NativePageState {
   present?: number;
   merged?: number;
   zeroPages?: number;
-  framesVisible?: boolean;
   /** preads made of each file: the batching is part of the contract (tests count them). */
   reads: { pagemap: number; kpageflags: number };
 }

@@ -16,6 +16,12 @@ export function isMarkedMergeable(view: ArrayBuffer | ArrayBufferView): boolean 
   const begin = address + start;
   const stop = address + end;
   // Mappings are listed in address order: once one starts at or past the range, stop reading.
-  const smaps = readKernelFileUntil('/proc/self/smaps', (text) => lastSmapsMappingStart(text) >= stop);
+  // Only the text added since the last look is searched (from the last line start before it).
+  let searched = 0;
+  const smaps = readKernelFileUntil('/proc/self/smaps', (text) => {
+    const from = text.lastIndexOf('\n', searched) + 1;
+    searched = text.length;
+    return lastSmapsMappingStart(text.slice(from)) >= stop;
+  });
   return isRangeFlagged(smaps, begin, stop, 'mg');
 }

@@ -54,10 +54,34 @@ function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () =
   const startScans = readKsmdValues().fullScans ?? 0;
   return () => {
     const state: PageInspection = inspect(view);
-    if (state.merged !== undefined) return state.pages > 0 && state.merged >= minRatio * state.pages;
+    if (state.pages === 0) {
+      throw outOfRange('view', 'a view holding at least one whole page', `${view.byteLength} bytes with none`);
+    }
+    // Empty pages merged with the zero page (use_zero_pages) count as merged too.
+    if (state.merged !== undefined) return state.merged + (state.zeroPages ?? 0) >= minRatio * state.pages;
     const scans = (readKsmdValues().fullScans ?? 0) - startScans;
-    return scans >= 2 && (processStats().mergingPages ?? 0) >= minRatio * state.pages;
+    const { mergingPages = 0, zeroPages = 0 } = processStats();
+    return scans >= 2 && (mergingPages ?? 0) + (zeroPages ?? 0) >= minRatio * state.pages;
   };
+}
+
+/** The value, unless the deadline passes or the signal aborts first. */
+async function bounded<T>(value: T | Promise<T>, deadline: number, signal: AbortSignal | undefined,
+  timedOut: () => Error): Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    if (Number.isFinite(deadline)) timer = setTimeout(() => reject(timedOut()), Math.max(deadline - Date.now(), 0));
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([value, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -78,14 +102,14 @@ export async function waitForMerge(
   signal?.throwIfAborted();
   warnIfStopped();
   const deadline = Date.now() + timeout;
+  const timedOut = () => new KsmError(`ETIMEDOUT: pages did not merge within ${timeout} ms`,
+    { code: 'ETIMEDOUT', errno: -os.constants.errno.ETIMEDOUT });
   for (;;) {
     const began = Date.now();
-    if (await check()) return;
+    // A predicate that never settles must not outlive the timeout or the signal.
+    if (await bounded(check(), deadline, signal, timedOut)) return;
     const spent = Date.now() - began;
-    if (Date.now() >= deadline) {
-      throw new KsmError(`ETIMEDOUT: pages did not merge within ${timeout} ms`,
-        { code: 'ETIMEDOUT', errno: -os.constants.errno.ETIMEDOUT });
-    }
+    if (Date.now() >= deadline) throw timedOut();
     const pause = Math.max(readKsmdValues().sleepMillisecs ?? 20, 10, 4 * spent);
     try {
       await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), undefined, { signal });

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 
+#include "arena.h"
 #include "memory_view.h"
 #include "page_range.h"
 #include "syscall_error.h"
@@ -40,6 +41,7 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
     if (madvise(first, pages.end - pages.begin, mergeable ? MADV_MERGEABLE : MADV_UNMERGEABLE) != 0) {
       throw SyscallError(env, "madvise", errno);
     }
+    if (!mergeable) NoteUnmarked(address + pages.begin, address + pages.end);
   }
 
   // One number, not an object: this is the hot path of markMergeable.

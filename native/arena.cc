@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "page_range.h"
@@ -20,6 +21,7 @@ struct Arena {
   std::vector<uint32_t> clean_slots; // given back with MADV_DONTNEED: read as zero
   std::vector<uint32_t> dirty_slots; // given back as they were: must be zeroed on reuse
   uint32_t live = 0;
+  bool remark_on_reuse = false;      // some of it was unmarked: mark slots again as they go out
 };
 
 namespace {
@@ -32,7 +34,7 @@ constexpr size_t kArenaBytes = 64 * 1024 * 1024;
 std::mutex arenas_mutex;
 std::vector<Arena*> classes[kSizeClasses];  // the arenas of each size class
 size_t dirty_bytes = 0;                     // in kept (dirty) slots, all classes
-size_t own_mappings = 0;                    // blocks with a mapping of their own, and their bytes
+std::unordered_map<uint8_t*, size_t> own_mappings;  // blocks with a mapping of their own: bytes
 size_t own_mapping_bytes = 0;
 
 int SizeClassOf(size_t pages) {
@@ -74,6 +76,7 @@ bool TakeSlot(std::vector<Arena*>* arenas, Block* block) {
       continue;
     }
     arena->live++;
+    if (arena->remark_on_reuse) madvise(block->data, block->bytes, MADV_MERGEABLE);
     return true;
   }
   return false;
@@ -106,7 +109,7 @@ AllocationError AllocateBlock(size_t length, Block* block) {
     if (error.err == 0) {
       *block = {data, pages * page_size, nullptr, false};
       std::lock_guard<std::mutex> lock(arenas_mutex);
-      own_mappings++;
+      own_mappings[data] = block->bytes;
       own_mapping_bytes += block->bytes;
     }
     return error;
@@ -136,10 +139,12 @@ AllocationError AllocateBlock(size_t length, Block* block) {
 
 void FreeBlock(const Block& block) {
   if (block.arena == nullptr) {
+    {
+      std::lock_guard<std::mutex> lock(arenas_mutex);
+      own_mappings.erase(block.data);
+      own_mapping_bytes -= block.bytes;
+    }
     munmap(block.data, block.bytes);
-    std::lock_guard<std::mutex> lock(arenas_mutex);
-    own_mappings--;
-    own_mapping_bytes -= block.bytes;
     return;
   }
   Arena* arena = block.arena;
@@ -169,9 +174,27 @@ void FreeBlock(const Block& block) {
   }
 }
 
+void RemarkAllocator() {
+  std::lock_guard<std::mutex> lock(arenas_mutex);
+  for (std::vector<Arena*>& arenas : classes) {
+    for (Arena* arena : arenas) madvise(arena->base, kArenaBytes, MADV_MERGEABLE);
+  }
+  for (const auto& [data, bytes] : own_mappings) madvise(data, bytes, MADV_MERGEABLE);
+}
+
+void NoteUnmarked(uintptr_t begin, uintptr_t end) {
+  std::lock_guard<std::mutex> lock(arenas_mutex);
+  for (std::vector<Arena*>& arenas : classes) {
+    for (Arena* arena : arenas) {
+      const uintptr_t base = reinterpret_cast<uintptr_t>(arena->base);
+      if (begin < base + kArenaBytes && end > base) arena->remark_on_reuse = true;
+    }
+  }
+}
+
 AllocatorStats GetAllocatorStats() {
   std::lock_guard<std::mutex> lock(arenas_mutex);
-  AllocatorStats stats{0, own_mappings, own_mapping_bytes, dirty_bytes};
+  AllocatorStats stats{0, own_mappings.size(), own_mapping_bytes, dirty_bytes};
   for (const std::vector<Arena*>& arenas : classes) {
     for (const Arena* arena : arenas) {
       stats.arenas++;

@@ -31,6 +31,14 @@ AllocationError AllocateBlock(size_t length, Block* block);
 // unmapped.
 void FreeBlock(const Block& block);
 
+// Marks every arena and large block mergeable again: PR_SET_MEMORY_MERGE 0 clears the mark on
+// every mapping of the process, ours included.
+void RemarkAllocator();
+
+// After MADV_UNMERGEABLE on [begin, end): slots of arenas it touched are marked again when
+// handed out next, so a buffer unmarked by its user does not leave unmergeable memory behind.
+void NoteUnmarked(uintptr_t begin, uintptr_t end);
+
 // What the allocator holds now, for tests and diagnostics.
 struct AllocatorStats {
   size_t arenas;         // arena mappings

@@ -3,6 +3,7 @@
 namespace ksm {
 namespace {
 
+// 0 for a kind this table does not know (newer runtimes add some, e.g. Float16Array).
 size_t ElementBytes(napi_typedarray_type type) {
   switch (type) {
     case napi_int16_array:
@@ -16,8 +17,12 @@ size_t ElementBytes(napi_typedarray_type type) {
     case napi_bigint64_array:
     case napi_biguint64_array:
       return 8;
-    default:
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
       return 1;
+    default:
+      return 0;
   }
 }
 
@@ -30,13 +35,15 @@ MemoryView GetMemoryView(const Napi::Value& value) {
   void* data = nullptr;
   size_t length = 0;
   if (value.IsTypedArray()) {
-    napi_typedarray_type type;
-    size_t elements;
+    napi_typedarray_type type = static_cast<napi_typedarray_type>(-1);
+    size_t elements = 0;
     napi_value buffer;
     size_t byte_offset;
     NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, value, &type, &elements, &data, &buffer, &byte_offset),
                          MemoryView{});
-    length = elements * ElementBytes(type);
+    const size_t element_bytes = ElementBytes(type);
+    length = element_bytes != 0 ? elements * element_bytes
+                                : value.As<Napi::Object>().Get("byteLength").As<Napi::Number>().Int64Value();
   } else if (value.IsDataView()) {
     napi_value buffer;
     size_t byte_offset;

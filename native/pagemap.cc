@@ -27,13 +27,17 @@ constexpr uint64_t kGapFrames = 8;
 
 class File {
  public:
-  explicit File(const char* path) : fd_(open(path, O_RDONLY | O_CLOEXEC)) {}
+  explicit File(const char* path) : fd_(open(path, O_RDONLY | O_CLOEXEC)), open_errno_(fd_ < 0 ? errno : 0) {}
   ~File() {
     if (fd_ >= 0) close(fd_);
   }
   File(const File&) = delete;
   File& operator=(const File&) = delete;
   bool ok() const { return fd_ >= 0; }
+  // Opening failed for want of privilege (or, for kpageflags, of the file): the answer is then
+  // "unknown", not an error. Anything else (EMFILE, ENOMEM) is a failure to report.
+  bool Denied() const { return fd_ < 0 && (open_errno_ == EACCES || open_errno_ == EPERM || open_errno_ == ENOENT); }
+  int open_errno() const { return open_errno_; }
 
   // Reads exactly `count` u64 entries at entry `index`; false (errno set) on failure.
   bool ReadEntries(uint64_t index, uint64_t* out, size_t count, uint32_t* reads) {
@@ -57,6 +61,7 @@ class File {
 
  private:
   int fd_;
+  int open_errno_;
 };
 
 }  // namespace
@@ -83,7 +88,10 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
   }
 
   File pagemap("/proc/self/pagemap");
-  if (!pagemap.ok()) return result;  // not dumpable: nothing is known
+  if (!pagemap.ok()) {
+    if (pagemap.Denied()) return result;  // not dumpable: nothing is known
+    throw SyscallError(env, "open", pagemap.open_errno());
+  }
   std::vector<uint64_t> entries(pages);
   if (!pagemap.ReadEntries((address + range.begin) / page_size, entries.data(), pages, &pagemap_reads)) {
     throw SyscallError(env, "pread", errno);
@@ -100,12 +108,13 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
   }
   result.Set("present", Napi::Number::New(env, static_cast<double>(present)));
   // Without CAP_SYS_ADMIN every frame number reads as zero.
-  const bool visible = present == 0 || !frames.empty();
-  result.Set("framesVisible", Napi::Boolean::New(env, visible));
-  if (!visible) return result;
+  if (present > 0 && frames.empty()) return result;
 
   File kpageflags("/proc/kpageflags");
-  if (!kpageflags.ok()) return result;
+  if (!kpageflags.ok()) {
+    if (kpageflags.Denied()) return result;
+    throw SyscallError(env, "open", kpageflags.open_errno());
+  }
   size_t merged = 0;
   size_t zero_pages = 0;
   std::sort(frames.begin(), frames.end());

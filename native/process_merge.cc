@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "arena.h"
 #include "syscall_error.h"
 
 // Linux 6.4; libc headers older than the kernel may lack them.
@@ -22,6 +23,8 @@ Napi::Value SetProcessMerge(const Napi::CallbackInfo& info) {
   if (prctl(PR_SET_MEMORY_MERGE, enabled, 0UL, 0UL, 0UL) != 0) {
     throw SyscallError(info.Env(), "prctl", errno);
   }
+  // Turning it off clears the mergeable mark on every mapping, the allocator's too.
+  if (!enabled) RemarkAllocator();
   return info.Env().Undefined();
 }
 

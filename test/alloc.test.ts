@@ -7,6 +7,7 @@ import {
 } from '../lib/index.js';
 import { externalBuffersAllowed } from '../lib/alloc.js';
 import { native } from '../lib/native.js';
+import { runNodeJson } from './helpers/child.js';
 
 const PAGE = 4096;
 const linux = process.platform === 'linux';
@@ -58,21 +59,19 @@ describe.skipIf(!linux)('allocMergeable', () => {
   });
 
   it('falls back to a marked plain Buffer where the runtime refuses external buffers', () => {
-    const binding = native() as { allocate: (length: number, overwritten: boolean) => Buffer | null };
-    const allocate = binding.allocate;
-    binding.allocate = () => null;
-    try {
-      const buffer = allocMergeable(8 * PAGE, 1);
-      expect(buffer.length).toBe(8 * PAGE);
-      expect(buffer.every((byte) => byte === 1)).toBe(true);
-      expect(externalBuffersAllowed()).toBe(false);
-      // Its whole interior pages are marked (not its partial first and last pages).
-      const { start } = native().pageSpan(buffer);
-      expect(isMarkedMergeable(buffer.subarray(start, start + 6 * PAGE))).toBe(true);
-    } finally {
-      binding.allocate = allocate;
-      allocMergeable(1);
-    }
+    // In a child: once refused, the answer is kept for the life of the process.
+    const report = runNodeJson<Record<string, unknown>>(`
+      const ksm = require('node-ksm');
+      const { native } = require('./dist/native.js');
+      const { externalBuffersAllowed } = require('./dist/alloc.js');
+      let calls = 0;
+      native().allocate = () => { calls++; return null; };
+      const buffers = [ksm.allocMergeable(8 * 4096, 1), ksm.allocMergeable(8 * 4096, 1)];
+      const { start } = native().pageSpan(buffers[0]);
+      console.log(JSON.stringify({ length: buffers[0].length, filled: buffers[0].every((b) => b === 1),
+        external: externalBuffersAllowed(), calls, interiorMarked: ksm.isMarkedMergeable(buffers[0].subarray(start, start + 6 * 4096)),
+        reported: ksm.capabilities().externalBuffers }));`);
+    expect(report).toEqual({ length: 8 * PAGE, filled: true, external: false, calls: 1, interiorMarked: true, reported: false });
   });
 });
 
@@ -189,5 +188,36 @@ describe.skipIf(!linux)('worker threads', () => {
       worker.once('error', reject);
     })));
     expect(results).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe.skipIf(!linux)('allocator memory stays mergeable', () => {
+  it('after process-wide merge is turned off, which clears every mapping\'s mark', async () => {
+    const { enableProcessMerge, disableProcessMerge } = await import('../lib/index.js');
+    const small = allocMergeable(PAGE);
+    const large = allocMergeable(4 * 1024 * 1024);
+    enableProcessMerge();
+    disableProcessMerge();
+    expect(isMarkedMergeable(small)).toBe(true);
+    expect(isMarkedMergeable(large)).toBe(true);
+  });
+
+  it('after a buffer its user unmarked is freed, the slot goes out marked again', async () => {
+    const { unmarkMergeable } = await import('../lib/index.js');
+    const keep = allocMergeable(PAGE);
+    let unmarked: Buffer | undefined = allocMergeable(PAGE);
+    unmarkMergeable(unmarked);
+    expect(isMarkedMergeable(unmarked)).toBe(false);
+    const addressOf = address(unmarked);
+    unmarked = undefined;
+    for (let i = 0; i < 8; i++) {
+      globalThis.gc?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const reused = Array.from({ length: 64 }, () => allocMergeable(PAGE));
+    const again = reused.find((b) => address(b) === addressOf);
+    expect(again).toBeDefined();
+    expect(isMarkedMergeable(again!)).toBe(true);
+    expect(keep.length).toBe(PAGE);
   });
 });

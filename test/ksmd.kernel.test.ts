@@ -46,6 +46,10 @@ describe.skipIf(ksmdUnavailable)(`ksmd control${ksmdUnavailable ? ` (skipped: ${
     expect(Object.keys(settings).length).toBe(11);
   });
 
+  it.each([["toString"], ["constructor"], ["__proto__"]])("configure rejects the inherited name %s", (name) => {
+    expect(() => ksmd.configure(JSON.parse(`{"${name}": 1}`))).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
+  });
+
   it('configure() writes each setting and returns the previous values', () => {
     ksmd.unmergeAll(); // max_page_sharing and merge_across_nodes change only with no KSM pages
     const current = ksmd.settings();
@@ -225,5 +229,19 @@ describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
     ksmd.configure({ pagesToScan: Number(files.pages_to_scan) });
     expect(() => ksmd.override({ run: 3 as never })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(snapshot()).toEqual(files);
+  });
+});
+
+describe('waitForMerge bounds', () => {
+  it('a predicate that never settles still ends at the timeout and on abort', async () => {
+    const never = () => new Promise<boolean>(() => {});
+    await expect(waitForMerge(never, { timeout: 100 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up')), 50);
+    await expect(waitForMerge(never, { timeout: Infinity, signal: controller.signal })).rejects.toThrow('gave up');
+  });
+
+  it.skipIf(process.platform !== 'linux')('a view with no whole page is a RangeError', async () => {
+    await expect(waitForMerge(Buffer.alloc(100), { timeout: 100 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
   });
 });

@@ -47,8 +47,13 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
         throw new UsageError(`--interval must be a number of seconds from 0.1 to 86400, not "${values.interval}"`, USAGE.watch);
       }
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      await watchView(interval, controller.signal, out);
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        await watchView(interval, controller.signal, out);
+      } finally {
+        process.off('SIGINT', stop);
+      }
       return 0;
     }
     case 'ksmd': {

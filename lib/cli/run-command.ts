@@ -35,13 +35,19 @@ export async function runCommand(command: string, args: string[], err: NodeJS.Wr
   const child = spawn(command, args, { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
+
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const done = (code: number) => {
+    for (const signal of signals) process.off(signal, forward);
+    return code;
+  };
   return new Promise((resolve) => {
     child.once('error', (error) => {
       err.write(`ksm run: cannot start "${command}": ${error.message}\n`);
-      resolve(127);
+      resolve(done(127));
     });
     child.once('exit', (code, signal) => {
-      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+      resolve(done(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
   });
 }
