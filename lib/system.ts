@@ -31,15 +31,18 @@ function ksmFiles(): Set<string> {
   return presentFiles;
 }
 
+/** One ksmd value, or undefined where this kernel lacks its file. */
+export function readKsmdValue<K extends keyof KsmdValues>(key: K): KsmdValues[K] {
+  requireLinux();
+  const file = KSMD_FILES[key];
+  const text = ksmFiles().has(file) ? readOptionalKernelFile(`${KSM_SYSFS}/${file}`) : undefined;
+  return (text === undefined ? undefined : parseSysfsValue(text)) as KsmdValues[K];
+}
+
 /** Reads the ksmd values this kernel has; the others are undefined. */
 export function readKsmdValues(): KsmdValues {
-  requireLinux();
-  const files = ksmFiles();
-  const values = {} as Record<string, number | string | undefined>;
-  for (const [key, file] of Object.entries(KSMD_FILES)) {
-    const text = files.has(file) ? readOptionalKernelFile(`${KSM_SYSFS}/${file}`) : undefined;
-    values[key] = text === undefined ? undefined : parseSysfsValue(text);
-  }
+  const values = {} as Record<string, unknown>;
+  for (const key of Object.keys(KSMD_FILES) as (keyof KsmdValues)[]) values[key] = readKsmdValue(key);
   return values as unknown as KsmdValues;
 }
 

@@ -6,7 +6,7 @@ import { invalidArgType, KsmError, outOfRange } from './errors.js';
 import { inspect, type PageInspection } from './inspect.js';
 import { processStats, type Pid } from './process.js';
 import type { ProcessStats } from './parse.js';
-import { readKsmdValues, systemStats, type SystemStats } from './system.js';
+import { readKsmdValue, systemStats, type SystemStats } from './system.js';
 
 export interface WaitForMergeOptions {
   /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT'. Default 60,000; Infinity waits forever. */
@@ -20,7 +20,7 @@ export interface WaitForMergeOptions {
 let warnedStopped = false;
 
 function warnIfStopped(): void {
-  if (warnedStopped || readKsmdValues().run === 1) return;
+  if (warnedStopped || readKsmdValue('run') === 1) return;
   warnedStopped = true;
   process.emitWarning('ksmd is not running: nothing will merge until root writes 1 to /sys/kernel/mm/ksm/run ' +
     '(or calls ksmd.start())', { code: 'KSM_KSMD_NOT_RUNNING' });
@@ -51,7 +51,7 @@ function validateSignal(value: unknown): AbortSignal | undefined {
  * the wait began (a page merges on the second scan that sees it).
  */
 function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () => boolean {
-  const startScans = readKsmdValues().fullScans ?? 0;
+  const startScans = readKsmdValue('fullScans') ?? 0;
   return () => {
     const state: PageInspection = inspect(view);
     if (state.pages === 0) {
@@ -59,7 +59,7 @@ function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () =
     }
     // Empty pages merged with the zero page (use_zero_pages) count as merged too.
     if (state.merged !== undefined) return state.merged + (state.zeroPages ?? 0) >= minRatio * state.pages;
-    const scans = (readKsmdValues().fullScans ?? 0) - startScans;
+    const scans = (readKsmdValue('fullScans') ?? 0) - startScans;
     const { mergingPages = 0, zeroPages = 0 } = processStats();
     return scans >= 2 && (mergingPages ?? 0) + (zeroPages ?? 0) >= minRatio * state.pages;
   };
@@ -110,7 +110,7 @@ export async function waitForMerge(
     if (await bounded(check(), deadline, signal, timedOut)) return;
     const spent = Date.now() - began;
     if (Date.now() >= deadline) throw timedOut();
-    const pause = Math.max(readKsmdValues().sleepMillisecs ?? 20, 10, 4 * spent);
+    const pause = Math.max(readKsmdValue('sleepMillisecs') ?? 20, 10, 4 * spent);
     try {
       await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), undefined, { signal });
     } catch (error) {
