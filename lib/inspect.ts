@@ -24,9 +24,10 @@ export function inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageSta
 
 /**
  * Which of the view's whole pages are present, merged by KSM and mapped to the zero page, and
- * whether they are marked mergeable. Reads /proc/self/pagemap once and /proc/kpageflags once
- * for the span of frames the view uses; without the privilege to see frame numbers
- * (CAP_SYS_ADMIN) merged and zeroPages are undefined.
+ * whether they are marked mergeable. Reads /proc/self/pagemap once, and /proc/kpageflags once
+ * per cluster of nearby frames: the kernel scatters a buffer's frames over RAM and charges for
+ * every frame a read covers, so one read over their whole span costs far more. Without the
+ * privilege to see frame numbers (CAP_SYS_ADMIN) merged and zeroPages are undefined.
  */
 export function inspect(view: ArrayBuffer | ArrayBufferView): PageInspection {
   const state = inspectPages(view);
