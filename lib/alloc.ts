@@ -34,6 +34,15 @@ function allocate(length: number, overwritten: boolean): Buffer {
   return plain;
 }
 
+/**
+ * The first `filled` bytes of a buffer that was sized for more (a string's byteLength that
+ * overestimated, a file that shrank). The rest is zeroed: it may hold a reused slot's old
+ * bytes, which must neither show through `.buffer` nor make the last page differ between copies.
+ */
+function keepFilled(buffer: Buffer, filled: number): Buffer {
+  return filled < buffer.length ? buffer.fill(0, filled).subarray(0, filled) : buffer;
+}
+
 /** undefined, or an encoding Buffer knows: Node's own errors, not a code-less TypeError. */
 function validateEncoding(encoding: unknown): asserts encoding is BufferEncoding | undefined {
   if (encoding === undefined) return;
@@ -77,10 +86,7 @@ export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, 
   if (typeof data === 'string') {
     const buffer = allocate(Buffer.byteLength(data, encoding), true);
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
-    const written = buffer.write(data, encoding);
-    // The rest may hold a reused slot's old bytes: zero it, so they neither show through
-    // `.buffer` nor make the last page differ between copies.
-    return written < buffer.length ? buffer.fill(0, written).subarray(0, written) : buffer;
+    return keepFilled(buffer, buffer.write(data, encoding));
   }
   if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
   validateMemory(data, 'data', { allowShared: true });
@@ -112,7 +118,7 @@ function readOpenFile(fd: number): Buffer {
     if (read === 0) break;
     filled += read;
   }
-  return filled < size ? buffer.fill(0, filled).subarray(0, filled) : buffer; // the file shrank
+  return keepFilled(buffer, filled); // less than size if the file shrank
 }
 
 /** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
@@ -161,7 +167,7 @@ export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer>
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return filled < size ? buffer.fill(0, filled).subarray(0, filled) : buffer; // the file shrank
+    return keepFilled(buffer, filled); // less than size if the file shrank
   } catch (error) {
     throw toKsmError(error);
   } finally {
