@@ -110,32 +110,22 @@ function canControlKsmd(reasons: string[]): boolean {
   }
 }
 
-/** Reads one pagemap entry of a page this process has touched: its frame number shows only to root. */
+/** Inspects a page this process has touched, as inspect() would: merged shows only to root. */
 function canInspectPages(reasons: string[]): boolean {
   const binding = native();
-  const page = Buffer.alloc(2 * binding.pageSize, 1);
-  const { address, start } = binding.pageSpan(page);
-  const entry = Buffer.alloc(8);
   try {
-    const fd = fs.openSync('/proc/self/pagemap', 'r');
-    try {
-      fs.readSync(fd, entry, 0, 8, ((address + start) / binding.pageSize) * 8);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if ((entry.readBigUInt64LE() & ((1n << 55n) - 1n)) === 0n) {
-      reasons.push('/proc/self/pagemap hides frame numbers from this process: inspect() cannot tell merged ' +
-        'pages without CAP_SYS_ADMIN (root)');
-      return false;
-    }
-    const flags = fs.openSync('/proc/kpageflags', 'r');
-    fs.closeSync(flags);
-    return true;
+    const { present, merged } = binding.inspectPages(Buffer.alloc(2 * binding.pageSize, 1));
+    if (merged !== undefined) return true;
+    reasons.push(present === undefined
+      ? '/proc/self/pagemap cannot be read by this process (one made non-dumpable, as by setuid, cannot read ' +
+        'its own /proc files): inspect() cannot tell present or merged pages'
+      : '/proc/self/pagemap hides frame numbers from this process (or /proc/kpageflags is unreadable): ' +
+        'inspect() cannot tell merged pages without CAP_SYS_ADMIN (root)');
   } catch (error) {
     reasons.push(`/proc/self/pagemap or /proc/kpageflags cannot be read (${errorCode(error)}): inspect() cannot ` +
       'tell merged pages without root');
-    return false;
   }
+  return false;
 }
 
 /**
