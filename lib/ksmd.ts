@@ -5,9 +5,8 @@ import { validateInteger, validateOptions } from './args.js';
 import { invalidArgType, invalidArgValue, KsmError, outOfRange, toKsmError } from './errors.js';
 import { withHint } from './hints.js';
 import { requireLinux } from './native.js';
-import { KSMD_FILES, parseSysfsValue } from './parse.js';
-import { readOptionalKernelFile } from './procfs.js';
-import { KSM_SYSFS } from './system.js';
+import { KSMD_FILES } from './parse.js';
+import { KSM_SYSFS, readKsmdValue } from './system.js';
 
 /** ksmd's tunable settings, as configure() takes them and settings() reports them. */
 export interface KsmdSettings {
@@ -84,11 +83,10 @@ function write(file: string, value: string): void {
 
 /** The current value of each setting this kernel has (absent ones are left out). */
 function settings(): Partial<KsmdSettings> {
-  requireLinux();
   const current: Record<string, unknown> = {};
   for (const key of KEYS) {
-    const text = readOptionalKernelFile(path(key));
-    if (text !== undefined) current[key] = parseSysfsValue(text);
+    const value = readKsmdValue(key);
+    if (value !== undefined) current[key] = value;
   }
   return current as Partial<KsmdSettings>;
 }
@@ -143,9 +141,8 @@ function rank(key: Key, value: string): number {
 }
 
 function setRun(value: 0 | 1 | 2): number {
-  requireLinux();
-  const before = Number(readOptionalKernelFile(path('run')) ?? NaN);
-  if (Number.isNaN(before)) {
+  const before = readKsmdValue('run');
+  if (before === undefined) {
     throw new KsmError(`This kernel has no ksmd: ${path('run')} does not exist`, { code: 'ERR_KSM_UNSUPPORTED' });
   }
   write(path('run'), String(value));
