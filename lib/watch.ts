@@ -61,7 +61,7 @@ function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () =
     if (state.merged !== undefined) return state.merged + (state.zeroPages ?? 0) >= minRatio * state.pages;
     const scans = (readKsmdValue('fullScans') ?? 0) - startScans;
     const { mergingPages = 0, zeroPages = 0 } = processStats();
-    return scans >= 2 && (mergingPages ?? 0) + (zeroPages ?? 0) >= minRatio * state.pages;
+    return scans >= 2 && mergingPages + zeroPages >= minRatio * state.pages;
   };
 }
 

@@ -5,6 +5,7 @@ import { capabilities } from '../capabilities.js';
 import { enableProcessMerge } from '../process.js';
 
 const REGISTER = path.join(__dirname, '..', 'register.js');
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function isNode(command: string): boolean {
   return command === process.execPath || /^node(js)?(\.exe)?$/.test(path.basename(command));
@@ -33,12 +34,11 @@ export async function runCommand(command: string, args: string[], err: NodeJS.Wr
     return 1;
   }
   const child = spawn(command, args, { stdio: 'inherit', env });
+  // The child gets the signals meant for it; ours end when it does.
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
-
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of FORWARDED) process.on(signal, forward);
   const done = (code: number) => {
-    for (const signal of signals) process.off(signal, forward);
+    for (const signal of FORWARDED) process.off(signal, forward);
     return code;
   };
   return new Promise((resolve) => {
