@@ -19,10 +19,10 @@ constexpr uint64_t kPresent = uint64_t{1} << 63;
 constexpr uint64_t kFrameMask = (uint64_t{1} << 55) - 1;
 constexpr uint64_t kKpfKsm = uint64_t{1} << 21;
 constexpr uint64_t kKpfZeroPage = uint64_t{1} << 24;
-// The kernel spends ~90 ns per frame of kpageflags it reads and ~0.5-1 us per read call, so
+// The kernel spends ~100 ns per frame of kpageflags it reads and ~0.5-1 us per read call, so
 // frames closer than this are read together, gap included; farther ones start a new read.
-// One read over the whole span would be ~10x slower for a view whose frames are scattered
-// (a 16 MiB buffer here spans a million frames); one read per page, ~20x more calls.
+// One read over the whole span is 20-50x slower (npm run bench): the page allocator scatters a
+// buffer over ~1.2 M frames here, whatever its size. One read per page is ~5x slower.
 constexpr uint64_t kGapFrames = 8;
 
 class File {
