@@ -14,6 +14,14 @@ const PAGE = 4096;
 const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 
+/** Collects and lets the event loop turn, where Node runs external buffers' finalizers. */
+async function collect(): Promise<void> {
+  for (let i = 0; i < 8; i++) {
+    globalThis.gc?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe.skipIf(!linux)('allocMergeable', () => {
   it.each([1, 100, PAGE - 1, PAGE, PAGE + 1, 6 * 1024, 64 * PAGE, 64 * PAGE + 1, 3 * 1024 * 1024])(
     '%i bytes: page-aligned, zero-filled, marked mergeable', (size) => {
@@ -138,13 +146,6 @@ describe.skipIf(!linux)('readFileMergeable', () => {
 });
 
 describe.skipIf(!linux)('reusing freed memory', () => {
-  const collect = async () => {
-    for (let i = 0; i < 8; i++) {
-      globalThis.gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-
   it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
     'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
       expect(globalThis.gc).toBeTypeOf('function');
@@ -212,10 +213,7 @@ describe.skipIf(!linux)('allocator memory stays mergeable', () => {
     expect(isMarkedMergeable(unmarked)).toBe(false);
     const addressOf = address(unmarked);
     unmarked = undefined;
-    for (let i = 0; i < 8; i++) {
-      globalThis.gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await collect();
     const reused = Array.from({ length: 64 }, () => allocMergeable(PAGE));
     const again = reused.find((b) => address(b) === addressOf);
     expect(again).toBeDefined();
