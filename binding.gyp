@@ -9,6 +9,7 @@
             "native/advise.cc",
             "native/allocate.cc",
             "native/arena.cc",
+            "native/heap_marks.cc",
             "native/memory_view.cc",
             "native/page_range.cc",
             "native/page_span.cc",
@@ -21,9 +22,16 @@
           ],
           "defines": [
             "NAPI_VERSION=8",
-            "NODE_ADDON_API_DISABLE_DEPRECATED"
+            "NODE_ADDON_API_DISABLE_DEPRECATED",
+            # A Napi::Error thrown while a worker is being terminated cannot reach JavaScript:
+            # drop it instead of aborting the whole process.
+            "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
           ],
-          "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+          "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+          # Node unloads an addon when the last environment that loaded it ends (a worker), but
+          # memory from its allocator can outlive that thread in another one, and V8 will call
+          # back into this library to free it: the library must stay loaded.
+          "ldflags": ["-Wl,-z,nodelete"]
         }]
       ]
     }

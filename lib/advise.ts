@@ -18,6 +18,34 @@ export interface AdvisedRange {
 
 export type AdviseOptions = ByteRangeOptions;
 
+// A mark on memory the allocator does not own (a Buffer.alloc's heap pages) must not outlive
+// that memory: malloc gives it to the next allocation, which would sit in mergeable pages
+// though nobody chose that. So each ArrayBuffer marked gets a number, the addon records its
+// marks under it, and when the ArrayBuffer is collected its marks are undone (all of one
+// collection's in one call). A thread's numbers are its own; the addon tells threads apart.
+const owners = new WeakMap<ArrayBufferLike, number>();
+let lastOwner = 0;
+let collected: number[] = [];
+const unmarkWhenCollected = new FinalizationRegistry<number>((owner) => {
+  if (collected.push(owner) > 1) return;
+  queueMicrotask(() => {
+    const owners = collected;
+    collected = [];
+    native().releaseMarks(owners);
+  });
+});
+
+function ownerOf(buffer: ArrayBufferLike): number {
+  let owner = owners.get(buffer);
+  if (owner === undefined) {
+    lastOwner = lastOwner === 0xffffffff ? 1 : lastOwner + 1;
+    owner = lastOwner;
+    owners.set(buffer, owner);
+    unmarkWhenCollected.register(buffer, owner);
+  }
+  return owner;
+}
+
 function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRange {
   validateMemory(view, 'view');
   const { offset, length } = options === undefined ? { offset: 0, length: view.byteLength }
@@ -27,7 +55,8 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
   checkMappingRoom();
   let start: number;
   try {
-    start = binding.advise(view, offset, length, mergeable);
+    const owner = mergeable ? ownerOf(ArrayBuffer.isView(view) ? view.buffer : view) : 0;
+    start = binding.advise(view, offset, length, mergeable, owner);
   } catch (error) {
     recheckMappingRoom();
     throw withHint(toKsmError(error));

@@ -6,7 +6,7 @@ import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import { isDetached, validateInteger, validateMemory } from './args.js';
 import { invalidArgType, invalidArgValue, rangeErrorWithCode, toKsmError } from './errors.js';
-import { callNative } from './native.js';
+import { callNative, native } from './native.js';
 
 let externalBuffers: boolean | undefined;
 
@@ -18,15 +18,31 @@ export function externalBuffersAllowed(): boolean | undefined {
   return externalBuffers;
 }
 
-/**
- * `length` bytes of mergeable memory, page-aligned unless the runtime refuses; zeroed unless
- * `overwritten` says the caller writes every byte itself.
- */
-function allocate(length: number, overwritten: boolean): Buffer {
+// The allocator keeps freed memory for reuse, so that churn costs what Buffer.alloc costs.
+// Once this thread stops allocating, a timer gives it back to the kernel: each tick asks the
+// allocator, which returns its spare memory when nothing was allocated since the tick before.
+// Unref'd: it never keeps a process alive.
+const TRIM_INTERVAL_MS = 1000;
+let trimTimer: NodeJS.Timeout | undefined;
+
+function scheduleTrim(): void {
+  if (trimTimer !== undefined) return;
+  trimTimer = setInterval(() => {
+    if (native().trimAllocator()) return;
+    clearInterval(trimTimer);
+    trimTimer = undefined;
+  }, TRIM_INTERVAL_MS).unref();
+}
+
+/** `length` bytes of zeroed mergeable memory, page-aligned unless the runtime refuses. */
+function allocate(length: number): Buffer {
   if (length === 0) return Buffer.alloc(0);
-  const buffer = externalBuffers === false ? null : callNative((binding) => binding.allocate(length, overwritten));
-  externalBuffers = buffer !== null;
-  if (buffer !== null) return buffer;
+  const memory = externalBuffers === false ? null : callNative((binding) => binding.allocate(length));
+  externalBuffers = memory !== null;
+  if (memory !== null) {
+    scheduleTrim();
+    return Buffer.from(memory);
+  }
   // Fallback: a plain Buffer, its whole interior pages marked. Copies of the same data merge
   // only where the allocator happens to align them alike.
   const plain = Buffer.alloc(length);
@@ -36,11 +52,11 @@ function allocate(length: number, overwritten: boolean): Buffer {
 
 /**
  * The first `filled` bytes of a buffer that was sized for more (a string's byteLength that
- * overestimated, a file that shrank). The rest is zeroed: it may hold a reused slot's old
- * bytes, which must neither show through `.buffer` nor make the last page differ between copies.
+ * overestimated, a file that shrank). The rest stays zero, as allocated, so it shows nothing
+ * through `.buffer` and the last page of equal copies stays equal.
  */
 function keepFilled(buffer: Buffer, filled: number): Buffer {
-  return filled < buffer.length ? buffer.fill(0, filled).subarray(0, filled) : buffer;
+  return filled < buffer.length ? buffer.subarray(0, filled) : buffer;
 }
 
 /** undefined, or an encoding Buffer knows: Node's own errors, not a code-less TypeError. */
@@ -65,7 +81,7 @@ function validateSize(size: unknown): asserts size is number {
 export function allocMergeable(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
   validateSize(size);
   validateEncoding(encoding);
-  const buffer = allocate(size, false);
+  const buffer = allocate(size);
   // Mergeable memory comes zeroed: filling it with zeros would only touch every page.
   if (fill === undefined || fill === 0 || size === 0) return buffer;
   if (typeof fill !== 'string' && typeof fill !== 'number' && !ArrayBuffer.isView(fill)) {
@@ -84,7 +100,7 @@ const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataVie
 export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
   if (typeof data === 'string') {
-    const buffer = allocate(Buffer.byteLength(data, encoding), true);
+    const buffer = allocate(Buffer.byteLength(data, encoding));
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
     return keepFilled(buffer, buffer.write(data, encoding));
   }
@@ -93,7 +109,7 @@ export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, 
   const bytes = types.isArrayBufferView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data as ArrayBufferLike);
-  const buffer = allocate(bytes.byteLength, true);
+  const buffer = allocate(bytes.byteLength);
   buffer.set(bytes);
   return buffer;
 }
@@ -104,7 +120,7 @@ function allocateForFile(size: number): Buffer {
     throw rangeErrorWithCode(`File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes`,
       'ERR_FS_FILE_TOO_LARGE');
   }
-  return allocate(size, true);
+  return allocate(size);
 }
 
 /** Reads from an open file into mergeable memory: regular files straight in, one copy. */

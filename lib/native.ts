@@ -11,23 +11,44 @@ import { withHint } from './hints.js';
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
 export interface NativeBinding {
   readonly pageSize: number;
-  /** Page-aligned mergeable memory as an external Buffer, zeroed unless `overwritten` (the
-   *  caller writes every byte); null where the runtime refuses external buffers. */
-  allocate(length: number, overwritten: boolean): Buffer | null;
-  /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if none. */
-  advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean): number;
+  /** Page-aligned, zeroed, mergeable memory as an ArrayBuffer, given back to the allocator when
+   *  the last ArrayBuffer over it is gone; null where the runtime refuses memory from outside
+   *  its heap. */
+  allocate(length: number): ArrayBuffer | null;
+  /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if
+   *  none. A mark on memory the allocator does not own is recorded under `owner` (0: not). */
+  advise(view: ArrayBuffer | ArrayBufferView, offset: number, length: number, mergeable: boolean, owner: number): number;
+  /** Unmarks the recorded marks of these owners, whose ArrayBuffers were collected. */
+  releaseMarks(owners: number[]): void;
   /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
   inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: ArrayBuffer | ArrayBufferView): { address: number; start: number; end: number };
-  /** What the page-aligned allocator holds now (all threads). */
-  allocatorStats(): { arenas: number; liveBlocks: number; liveBytes: number; dirtyBytes: number };
+  /** What the page-aligned allocator holds now (all threads). Diagnostics, for tests. */
+  allocatorStats(): AllocatorStats;
+  /** Returns spare memory to the kernel if nothing was allocated since the last call; whether
+   *  the allocator still holds anything a later call could return. */
+  trimAllocator(): boolean;
   /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
   externalBuffersAllowed(): boolean;
   /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */
   probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
+}
+
+export interface AllocatorStats {
+  /** Arena mappings, empty ones kept for reuse included. */
+  arenas: number;
+  /** Blocks handed out whose memory some ArrayBuffer can still reach, and their bytes. */
+  liveBlocks: number;
+  liveBytes: number;
+  /** Freed slots kept resident and zeroed for reuse (bounded, given back when idle). */
+  keptBytes: number;
+  /** Ranges of live blocks their user unmarked. */
+  unmarkedRanges: number;
+  /** Marks on memory the allocator does not own, until their ArrayBuffers are collected. */
+  heapMarks: number;
 }
 
 export interface NativePageState {

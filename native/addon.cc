@@ -11,12 +11,15 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ksm::SetUpHeapMarks(env);
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(ksm::PageSize())));
   exports.Set("allocate", Napi::Function::New(env, ksm::Allocate, "allocate"));
   exports.Set("allocatorStats", Napi::Function::New(env, ksm::AllocatorStatsValue, "allocatorStats"));
+  exports.Set("trimAllocator", Napi::Function::New(env, ksm::TrimAllocator, "trimAllocator"));
   exports.Set("externalBuffersAllowed",
               Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
+  exports.Set("releaseMarks", Napi::Function::New(env, ksm::ReleaseMarks, "releaseMarks"));
   exports.Set("probeMergeable", Napi::Function::New(env, ksm::ProbeMergeable, "probeMergeable"));
   exports.Set("inspectPages", Napi::Function::New(env, ksm::InspectPages, "inspectPages"));
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));

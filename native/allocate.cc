@@ -1,32 +1,44 @@
+// Ownership rule: a block goes back to the allocator only when no ArrayBuffer anywhere can
+// reach it any more.
+//
+// Node-API's external buffers cannot keep that rule. Their finalizer runs when V8 collects
+// the ArrayBuffer and ALSO when the environment that made it (a worker thread) is torn down,
+// even if the memory has moved on: a BYOB read of a byte stream or
+// ArrayBuffer.prototype.transfer() detaches the Buffer and re-wraps the same memory in a new,
+// transferable ArrayBuffer, which a worker can post to another thread before it exits.
+// Freeing there hands the memory out twice.
+//
+// So the memory is given to V8 itself, as the backing store of a plain ArrayBuffer: V8 calls
+// the store's deleter exactly once, when the last ArrayBuffer over it (in any thread, detached
+// and re-wrapped or not) is gone. That deleter is the only way back to FreeBlock; from the
+// moment the store exists, no error path frees the block. This is the one place the addon
+// uses V8 directly.
 #include "allocate.h"
+
+#include <v8.h>
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "arena.h"
-#include "page_range.h"
+#include "heap_marks.h"
 #include "syscall_error.h"
 
 namespace ksm {
 namespace {
 
-// V8 already counts every ArrayBuffer's byteLength as external memory; what it cannot see is
-// the rest of the block's last pages, so only that is reported to it.
-int64_t UnseenBytes(const Block& block, size_t length) {
-  return static_cast<int64_t>(block.bytes - length);
+void ReleaseBlock(void* data, size_t length, void* arena) {
+  FreeBlock(static_cast<uint8_t*>(data), length, static_cast<Arena*>(arena));
 }
 
-struct Allocation {
-  Block block;
-  size_t length;
-};
-
-void Release(napi_env env, void* /*data*/, void* hint) {
-  Allocation* allocation = static_cast<Allocation*>(hint);
-  int64_t total;
-  napi_adjust_external_memory(env, -UnseenBytes(allocation->block, allocation->length), &total);
-  FreeBlock(allocation->block);
-  delete allocation;
+// A napi_value is the handle inside a v8::Local, as Node's own Node-API implementation
+// converts between them (js_native_api_v8.h).
+napi_value ToNapiValue(v8::Local<v8::Value> local) {
+  static_assert(sizeof(local) == sizeof(napi_value), "a v8::Local is one handle");
+  napi_value value;
+  std::memcpy(&value, &local, sizeof(value));
+  return value;
 }
 
 }  // namespace
@@ -34,39 +46,23 @@ void Release(napi_env env, void* /*data*/, void* hint) {
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double requested = info[0].As<Napi::Number>().DoubleValue();
-  if (!(requested >= 1) || requested != std::floor(requested) || requested > 9007199254740991.0) {
+  // The JS layer allows at most buffer.constants.MAX_LENGTH, which is this limit.
+  if (!(requested >= 1) || requested != std::floor(requested) ||
+      requested > static_cast<double>(v8::TypedArray::kMaxLength)) {
     throw Napi::RangeError::New(env, "invalid length");
   }
   const size_t length = static_cast<size_t>(requested);
-  // true when the caller writes all `length` bytes itself, so only the rest needs zeroing.
-  const bool overwritten = info[1].ToBoolean().Value();
-
-  Allocation* allocation = new Allocation{{}, length};
-  const AllocationError error = AllocateBlock(length, &allocation->block);
-  if (error.err != 0) {
-    delete allocation;
-    throw SyscallError(env, error.syscall, error.err);
-  }
-  if (allocation->block.dirty) {
-    // A reused slot: zero what the Buffer shows, and the rest of its last page so that equal
-    // data leaves equal pages. Pages past that are never shown and stay as they are.
-    const size_t page_size = PageSize();
-    const size_t shown_pages_end = (length + page_size - 1) / page_size * page_size;
-    const size_t from = overwritten ? length : 0;
-    std::memset(allocation->block.data + from, 0, shown_pages_end - from);
-  }
-  napi_value buffer;
-  const napi_status status =
-      napi_create_external_buffer(env, length, allocation->block.data, Release, allocation, &buffer);
-  if (status != napi_ok) {
-    FreeBlock(allocation->block);
-    delete allocation;
-    if (status == napi_no_external_buffers_allowed) return env.Null();
-    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
-  }
-  int64_t total;
-  napi_adjust_external_memory(env, UnseenBytes(allocation->block, length), &total);
-  return Napi::Value(env, buffer);
+#ifdef V8_ENABLE_SANDBOX
+  return env.Null();  // ArrayBuffers must live inside the sandbox
+#else
+  Block block;
+  const AllocationError error = AllocateBlock(length, &block);
+  if (error.err != 0) throw SyscallError(env, error.syscall, error.err);
+  std::shared_ptr<v8::BackingStore> store =
+      v8::ArrayBuffer::NewBackingStore(block.data, length, ReleaseBlock, block.arena);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
+  return Napi::Value(env, ToNapiValue(buffer));
+#endif
 }
 
 Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info) {
@@ -75,18 +71,22 @@ Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info) {
   result.Set("arenas", static_cast<double>(stats.arenas));
   result.Set("liveBlocks", static_cast<double>(stats.live_blocks));
   result.Set("liveBytes", static_cast<double>(stats.live_bytes));
-  result.Set("dirtyBytes", static_cast<double>(stats.dirty_bytes));
+  result.Set("keptBytes", static_cast<double>(stats.kept_bytes));
+  result.Set("unmarkedRanges", static_cast<double>(stats.unmarked_ranges));
+  result.Set("heapMarks", static_cast<double>(HeapMarkCount()));
   return result;
 }
 
+Napi::Value TrimAllocator(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), TrimIdleAllocator());
+}
+
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info) {
-  static uint8_t probe_byte = 0;
-  napi_value buffer;
-  const napi_status status = napi_create_external_buffer(
-      info.Env(), 1, &probe_byte, [](napi_env, void*, void*) {}, nullptr, &buffer);
-  if (status == napi_no_external_buffers_allowed) return Napi::Boolean::New(info.Env(), false);
-  NAPI_THROW_IF_FAILED(info.Env(), status, Napi::Value());
+#ifdef V8_ENABLE_SANDBOX
+  return Napi::Boolean::New(info.Env(), false);
+#else
   return Napi::Boolean::New(info.Env(), true);
+#endif
 }
 
 }  // namespace ksm

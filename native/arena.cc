@@ -2,12 +2,15 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
+#include "heap_marks.h"
 #include "page_range.h"
+#include "range_map.h"
 
 namespace ksm {
 
@@ -18,10 +21,9 @@ struct Arena {
   int size_class = 0;
   uint32_t slot_count = 0;
   uint32_t next_unused = 0;          // slots from here on were never handed out: still zero
-  std::vector<uint32_t> clean_slots; // given back with MADV_DONTNEED: read as zero
-  std::vector<uint32_t> dirty_slots; // given back as they were: must be zeroed on reuse
+  std::vector<uint32_t> clean_slots; // given back with MADV_DONTNEED: not resident
+  std::vector<uint32_t> kept_slots;  // given back zeroed and resident: reused first
   uint32_t live = 0;
-  bool remark_on_reuse = false;      // some of it was unmarked: mark slots again as they go out
 };
 
 namespace {
@@ -31,11 +33,27 @@ static_assert((size_t{1} << (kSizeClasses - 1)) == kMaxSlotPages, "size classes 
 // Each arena is one mapping of this many bytes (address space only until pages are touched).
 constexpr size_t kArenaBytes = 64 * 1024 * 1024;
 
-std::mutex arenas_mutex;
-std::vector<Arena*> classes[kSizeClasses];  // the arenas of each size class
-size_t dirty_bytes = 0;                     // in kept (dirty) slots, all classes
-std::unordered_map<uint8_t*, size_t> own_mappings;  // blocks with a mapping of their own: bytes
-size_t own_mapping_bytes = 0;
+struct State {
+  std::mutex mutex;
+  std::vector<Arena*> classes[kSizeClasses];  // the arenas of each size class
+  RangeMap<Arena*> mappings;  // every mapping the allocator owns; nullptr: a block's own
+  RangeMap<bool> unmarked;    // parts of live blocks their user unmarked
+  size_t kept_bytes = 0;      // in kept slots, all classes
+  size_t slot_bytes = 0;      // in live slots, all classes
+  size_t peak_slot_bytes = 0;  // their most since the last trim
+  size_t own_blocks = 0;      // blocks with a mapping of their own
+  size_t own_bytes = 0;
+  uint64_t allocations = 0;
+  uint64_t allocations_at_last_trim = 0;
+};
+
+// Never destroyed: V8 may free a block on another thread while the process exits.
+State& state() {
+  static State* const instance = new State;
+  return *instance;
+}
+
+uintptr_t Address(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer); }
 
 int SizeClassOf(size_t pages) {
   int size_class = 0;
@@ -52,6 +70,8 @@ AllocationError MapMergeable(size_t bytes, uint8_t** data) {
     munmap(memory, bytes);
     return {err, "madvise"};
   }
+  // Heap marks recorded for memory that was here before belong to someone long gone.
+  ForgetHeapMarks(Address(memory), Address(memory) + bytes);
   *data = static_cast<uint8_t*>(memory);
   return {0, nullptr};
 }
@@ -62,62 +82,98 @@ uint32_t Pop(std::vector<uint32_t>* slots) {
   return slot;
 }
 
-// Takes a slot of the class, preferring resident (dirty) ones. Called with the mutex held.
-bool TakeSlot(std::vector<Arena*>* arenas, Block* block) {
-  for (Arena* arena : *arenas) {
-    if (!arena->dirty_slots.empty()) {
-      dirty_bytes -= arena->slot_bytes;
-      *block = {arena->base + size_t{Pop(&arena->dirty_slots)} * arena->slot_bytes, arena->slot_bytes, arena, true};
-    } else if (!arena->clean_slots.empty()) {
-      *block = {arena->base + size_t{Pop(&arena->clean_slots)} * arena->slot_bytes, arena->slot_bytes, arena, false};
-    } else if (arena->next_unused < arena->slot_count) {
-      *block = {arena->base + size_t{arena->next_unused++} * arena->slot_bytes, arena->slot_bytes, arena, false};
-    } else {
-      continue;
-    }
-    arena->live++;
-    if (arena->remark_on_reuse) madvise(block->data, block->bytes, MADV_MERGEABLE);
+Block SlotBlock(Arena* arena, uint32_t slot) {
+  State& s = state();
+  arena->live++;
+  s.slot_bytes += arena->slot_bytes;
+  s.peak_slot_bytes = std::max(s.peak_slot_bytes, s.slot_bytes);
+  return {arena->base + size_t{slot} * arena->slot_bytes, arena->slot_bytes, arena};
+}
+
+// Takes a slot of the class: a kept (resident) one from any arena first, so churn reuses
+// pages already faulted in. Called with the mutex held.
+bool TakeSlot(std::vector<Arena*>& arenas, Block* block) {
+  for (Arena* arena : arenas) {
+    if (arena->kept_slots.empty()) continue;
+    state().kept_bytes -= arena->slot_bytes;
+    *block = SlotBlock(arena, Pop(&arena->kept_slots));
     return true;
+  }
+  for (Arena* arena : arenas) {
+    if (!arena->clean_slots.empty()) {
+      *block = SlotBlock(arena, Pop(&arena->clean_slots));
+      return true;
+    }
+    if (arena->next_unused < arena->slot_count) {
+      *block = SlotBlock(arena, arena->next_unused++);
+      return true;
+    }
   }
   return false;
 }
 
-// Unmaps an arena whose last live slot is being freed. Called with the mutex held: once out of
-// the list, no other thread can take a slot from it.
-void Release(Arena* arena) {
-  std::vector<Arena*>& arenas = classes[arena->size_class];
-  for (size_t i = 0; i < arenas.size(); i++) {
-    if (arenas[i] == arena) {
-      arenas[i] = arenas.back();
-      arenas.pop_back();
-      break;
-    }
-  }
-  dirty_bytes -= arena->dirty_slots.size() * arena->slot_bytes;
+// Unmaps an arena with no live slot. Called with the mutex held: once out of the lists, no
+// other thread can take a slot from it.
+void Unmap(Arena* arena) {
+  State& s = state();
+  std::vector<Arena*>& arenas = s.classes[arena->size_class];
+  arenas.erase(std::find(arenas.begin(), arenas.end(), arena));
+  s.mappings.Erase(Address(arena->base), Address(arena->base) + kArenaBytes);
+  s.kept_bytes -= arena->kept_slots.size() * arena->slot_bytes;
   munmap(arena->base, kArenaBytes);
   delete arena;
+}
+
+// An arena's last slot came back. One empty arena per class is kept mapped, its kept slots
+// with it, so a loop that frees and allocates does not map, mark and fault a new one each
+// time; any other is unmapped. Called with the mutex held.
+void OnEmptied(Arena* arena) {
+  for (const Arena* other : state().classes[arena->size_class]) {
+    if (other != arena && other->live == 0) {
+      Unmap(arena);
+      return;
+    }
+  }
+}
+
+// MADV_DONTNEED on the kept slots, adjacent ones in one call; they become clean.
+void DropKeptSlots(Arena* arena) {
+  std::vector<uint32_t>& kept = arena->kept_slots;
+  std::sort(kept.begin(), kept.end());
+  for (size_t i = 0; i < kept.size();) {
+    size_t j = i + 1;
+    while (j < kept.size() && kept[j] == kept[j - 1] + 1) j++;
+    madvise(arena->base + size_t{kept[i]} * arena->slot_bytes, (j - i) * arena->slot_bytes, MADV_DONTNEED);
+    i = j;
+  }
+  state().kept_bytes -= kept.size() * arena->slot_bytes;
+  arena->clean_slots.insert(arena->clean_slots.end(), kept.begin(), kept.end());
+  kept.clear();
 }
 
 }  // namespace
 
 AllocationError AllocateBlock(size_t length, Block* block) {
+  State& s = state();
   const size_t page_size = PageSize();
   const size_t pages = (length + page_size - 1) / page_size;
   if (pages > kMaxSlotPages) {
     uint8_t* data = nullptr;
     const AllocationError error = MapMergeable(pages * page_size, &data);
-    if (error.err == 0) {
-      *block = {data, pages * page_size, nullptr, false};
-      std::lock_guard<std::mutex> lock(arenas_mutex);
-      own_mappings[data] = block->bytes;
-      own_mapping_bytes += block->bytes;
-    }
+    if (error.err != 0) return error;
+    *block = {data, pages * page_size, nullptr};
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.mappings.Assign(Address(data), Address(data) + block->bytes, nullptr);
+    s.own_blocks++;
+    s.own_bytes += block->bytes;
+    s.allocations++;
     return error;
   }
   const int size_class = SizeClassOf(pages);
   {
-    std::lock_guard<std::mutex> lock(arenas_mutex);
-    if (TakeSlot(&classes[size_class], block)) return {0, nullptr};
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.allocations++;
+    if (TakeSlot(s.classes[size_class], block)) return {0, nullptr};
   }
   // Every arena of the class is full: map a new one outside the lock, then take its first slot.
   Arena* arena = new Arena;
@@ -130,72 +186,108 @@ AllocationError AllocateBlock(size_t length, Block* block) {
   arena->size_class = size_class;
   arena->slot_count = static_cast<uint32_t>(kArenaBytes / arena->slot_bytes);
   arena->next_unused = 1;
-  arena->live = 1;
-  std::lock_guard<std::mutex> lock(arenas_mutex);
-  classes[size_class].push_back(arena);
-  *block = {arena->base, arena->slot_bytes, arena, false};
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.classes[size_class].push_back(arena);
+  s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, arena);
+  *block = SlotBlock(arena, 0);
   return {0, nullptr};
 }
 
-void FreeBlock(const Block& block) {
-  if (block.arena == nullptr) {
-    {
-      std::lock_guard<std::mutex> lock(arenas_mutex);
-      own_mappings.erase(block.data);
-      own_mapping_bytes -= block.bytes;
-    }
-    munmap(block.data, block.bytes);
+void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
+  State& s = state();
+  const uintptr_t begin = Address(data);
+  std::unique_lock<std::mutex> lock(s.mutex);
+  if (arena == nullptr) {
+    const uintptr_t end = s.mappings.ranges().at(begin).end;
+    s.mappings.Erase(begin, end);
+    s.unmarked.Erase(begin, end);
+    s.own_blocks--;
+    s.own_bytes -= end - begin;
+    lock.unlock();
+    munmap(data, end - begin);
     return;
   }
-  Arena* arena = block.arena;
-  const uint32_t slot = static_cast<uint32_t>((block.data - arena->base) / arena->slot_bytes);
-  {
-    std::lock_guard<std::mutex> lock(arenas_mutex);
-    if (arena->live == 1) {
-      Release(arena);
-      return;
-    }
-    if (dirty_bytes + block.bytes <= kDirtyBudgetBytes) {
-      dirty_bytes += block.bytes;
-      arena->dirty_slots.push_back(slot);
-      arena->live--;
-      return;
-    }
+  const uintptr_t end = begin + arena->slot_bytes;
+  if (s.unmarked.Overlaps(begin, end)) {
+    // Its user unmarked some of it: the next owner gets it marked, like every other slot.
+    s.unmarked.Erase(begin, end);
+    madvise(data, arena->slot_bytes, MADV_MERGEABLE);
   }
-  // Over budget: drop the pages outside the lock (the slot still counts as live, so the arena
-  // stays mapped meanwhile), then hand the slot back.
-  madvise(block.data, block.bytes, MADV_DONTNEED);
-  std::lock_guard<std::mutex> lock(arenas_mutex);
-  arena->clean_slots.push_back(slot);
-  if (arena->live == 1) {
-    Release(arena);
+  s.slot_bytes -= arena->slot_bytes;
+  const bool keep = s.kept_bytes + arena->slot_bytes <= std::max(kMinKeptBytes, s.peak_slot_bytes);
+  if (keep) s.kept_bytes += arena->slot_bytes;  // reserved now, so other threads see the budget used
+  // Zero it, or drop its pages, outside the lock: the slot still counts as live, so the arena
+  // stays mapped meanwhile.
+  lock.unlock();
+  if (keep) {
+    std::memset(data, 0, length);
   } else {
-    arena->live--;
+    madvise(data, arena->slot_bytes, MADV_DONTNEED);
   }
+  lock.lock();
+  const uint32_t slot = static_cast<uint32_t>((data - arena->base) / arena->slot_bytes);
+  (keep ? arena->kept_slots : arena->clean_slots).push_back(slot);
+  if (--arena->live == 0) OnEmptied(arena);
+}
+
+bool NoteAdvised(uintptr_t begin, uintptr_t end, bool mergeable) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  const auto& mappings = s.mappings.ranges();
+  auto it = mappings.upper_bound(begin);
+  if (it == mappings.begin() || std::prev(it)->second.end <= begin) return false;
+  end = std::min(end, std::prev(it)->second.end);
+  if (mergeable) {
+    s.unmarked.Erase(begin, end);
+  } else {
+    s.unmarked.Assign(begin, end, true);
+  }
+  return true;
 }
 
 void RemarkAllocator() {
-  std::lock_guard<std::mutex> lock(arenas_mutex);
-  for (std::vector<Arena*>& arenas : classes) {
-    for (Arena* arena : arenas) madvise(arena->base, kArenaBytes, MADV_MERGEABLE);
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  const auto& unmarked = s.unmarked.ranges();
+  for (const auto& [begin, mapping] : s.mappings.ranges()) {
+    // The gaps between the ranges the user unmarked.
+    uintptr_t from = begin;
+    for (auto it = unmarked.lower_bound(begin); it != unmarked.end() && it->first < mapping.end; ++it) {
+      if (it->first > from) madvise(reinterpret_cast<void*>(from), it->first - from, MADV_MERGEABLE);
+      from = it->second.end;
+    }
+    if (from < mapping.end) madvise(reinterpret_cast<void*>(from), mapping.end - from, MADV_MERGEABLE);
   }
-  for (const auto& [data, bytes] : own_mappings) madvise(data, bytes, MADV_MERGEABLE);
 }
 
-void NoteUnmarked(uintptr_t begin, uintptr_t end) {
-  std::lock_guard<std::mutex> lock(arenas_mutex);
-  for (std::vector<Arena*>& arenas : classes) {
-    for (Arena* arena : arenas) {
-      const uintptr_t base = reinterpret_cast<uintptr_t>(arena->base);
-      if (begin < base + kArenaBytes && end > base) arena->remark_on_reuse = true;
+bool TrimIdleAllocator() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.allocations != s.allocations_at_last_trim) {
+    s.allocations_at_last_trim = s.allocations;
+  } else {
+    s.peak_slot_bytes = s.slot_bytes;
+    for (std::vector<Arena*>& arenas : s.classes) {
+      for (size_t i = arenas.size(); i-- > 0;) {
+        if (arenas[i]->live == 0) {
+          Unmap(arenas[i]);
+        } else if (!arenas[i]->kept_slots.empty()) {
+          DropKeptSlots(arenas[i]);
+        }
+      }
     }
   }
+  for (const std::vector<Arena*>& arenas : s.classes) {
+    if (!arenas.empty()) return true;
+  }
+  return false;
 }
 
 AllocatorStats GetAllocatorStats() {
-  std::lock_guard<std::mutex> lock(arenas_mutex);
-  AllocatorStats stats{0, own_mappings.size(), own_mapping_bytes, dirty_bytes};
-  for (const std::vector<Arena*>& arenas : classes) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  AllocatorStats stats{0, s.own_blocks, s.own_bytes, s.kept_bytes, s.unmarked.size()};
+  for (const std::vector<Arena*>& arenas : s.classes) {
     for (const Arena* arena : arenas) {
       stats.arenas++;
       stats.live_blocks += arena->live;

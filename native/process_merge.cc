@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "arena.h"
+#include "heap_marks.h"
 #include "syscall_error.h"
 
 // Linux 6.4; libc headers older than the kernel may lack them.
@@ -23,8 +24,12 @@ Napi::Value SetProcessMerge(const Napi::CallbackInfo& info) {
   if (prctl(PR_SET_MEMORY_MERGE, enabled, 0UL, 0UL, 0UL) != 0) {
     throw SyscallError(info.Env(), "prctl", errno);
   }
-  // Turning it off clears the mergeable mark on every mapping, the allocator's too.
-  if (!enabled) RemarkAllocator();
+  // Turning it off clears the mergeable mark on every mapping: put back the ones this process
+  // chose, the allocator's (less what its user unmarked) and the user's marks on heap memory.
+  if (!enabled) {
+    RemarkAllocator();
+    RemarkHeapMarks();
+  }
   return info.Env().Undefined();
 }
 
