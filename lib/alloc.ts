@@ -34,6 +34,21 @@ function scheduleTrim(): void {
   }, TRIM_INTERVAL_MS).unref();
 }
 
+// V8 collects its young generation early when the ArrayBuffers it allocates itself hold more
+// than about twice its semi-space: it asks as it allocates one. ArrayBuffers over outside
+// memory, like ours, never ask, so a loop dropping our Buffers ran until V8's external memory
+// limit forced a full, far costlier, collection. One tiny V8-allocated ArrayBuffer for each MiB
+// handed out lets V8 ask.
+const LET_V8_CHECK_EVERY_BYTES = 1024 * 1024;
+let sinceV8Checked = 0;
+
+function letV8CheckYoungMemory(length: number): void {
+  sinceV8Checked += length;
+  if (sinceV8Checked < LET_V8_CHECK_EVERY_BYTES) return;
+  sinceV8Checked = 0;
+  void new ArrayBuffer(1);
+}
+
 /** `length` bytes of zeroed mergeable memory, page-aligned unless the runtime refuses. */
 function allocate(length: number): Buffer {
   if (length === 0) return Buffer.alloc(0);
@@ -41,6 +56,7 @@ function allocate(length: number): Buffer {
   externalBuffers = memory !== null;
   if (memory !== null) {
     scheduleTrim();
+    letV8CheckYoungMemory(length);
     return Buffer.from(memory);
   }
   // Fallback: a plain Buffer, its whole interior pages marked. Copies of the same data merge

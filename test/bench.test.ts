@@ -16,6 +16,9 @@ describe.skipIf(process.platform !== 'linux' || ksmdUnavailable)('npm run bench'
     const names: string[] = report.figures.map((f: { figure: string }) => f.figure);
     for (const part of ['markMergeable(one page) vs madvise in a C loop', 'processStats()', 'systemStats()',
       'allocMergeable vs Buffer.alloc, 4 KiB', 'allocMergeable vs Buffer.alloc, 1 MiB', 'mergeableFrom vs Buffer.from',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 4 KiB',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 64 KiB',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 1 MiB',
       'inspect()', "inspect() of 16 MiB vs one kpageflags read over the frames' span", 'mappings added by', 'savings: 2 copies', 'savings: 8 copies', 'scan cost: pages scanned per full scan']) {
       expect(names.some((name) => name.startsWith(part))).toBe(true);
     }
