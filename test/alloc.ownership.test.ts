@@ -6,6 +6,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { allocMergeable, capabilities } from '../lib/index.js';
 import { native } from '../lib/native.js';
+import { collect } from './helpers/gc.js';
 import { runNode, runNodeJson } from './helpers/child.js';
 import { underSanitizer } from './helpers/proc.js';
 
@@ -13,12 +14,6 @@ const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 
-async function collect(): Promise<void> {
-  for (let i = 0; i < 8; i++) {
-    globalThis.gc?.();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** Collects, then trims twice with nothing allocated between: what an idle process's timer does. */
 async function trimIdle() {

@@ -7,6 +7,7 @@ import {
 } from '../lib/index.js';
 import { externalBuffersAllowed } from '../lib/alloc.js';
 import { native } from '../lib/native.js';
+import { collect } from './helpers/gc.js';
 import { runNodeJson } from './helpers/child.js';
 import { underSanitizer } from './helpers/proc.js';
 
@@ -14,13 +15,6 @@ const PAGE = 4096;
 const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 
-/** Collects and lets the event loop turn, where Node runs external buffers' finalizers. */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 8; i++) {
-    globalThis.gc?.();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 describe.skipIf(!linux)('allocMergeable', () => {
   it.each([1, 100, PAGE - 1, PAGE, PAGE + 1, 6 * 1024, 64 * PAGE, 64 * PAGE + 1, 3 * 1024 * 1024])(
