@@ -9,6 +9,7 @@
             "native/advise.cc",
             "native/allocate.cc",
             "native/arena.cc",
+            "native/byte_count.cc",
             "native/heap_marks.cc",
             "native/memory_view.cc",
             "native/page_range.cc",
@@ -25,7 +26,10 @@
             "NODE_ADDON_API_DISABLE_DEPRECATED",
             # A Napi::Error thrown while a worker is being terminated cannot reach JavaScript:
             # drop it instead of aborting the whole process.
-            "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+            "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+            # Any other C++ exception (std::bad_alloc near the mapping limit) becomes a JS Error
+            # at the boundary instead of std::terminate.
+            "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"
           ],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
           # Node unloads an addon when the last environment that loaded it ends (a worker), but

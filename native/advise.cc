@@ -2,12 +2,13 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cmath>
-#include <unordered_set>
+#include <vector>
 
 #include "arena.h"
+#include "byte_count.h"
 #include "heap_marks.h"
 #include "memory_view.h"
 #include "page_range.h"
@@ -15,15 +16,6 @@
 
 namespace ksm {
 namespace {
-
-// A byte count the JS layer validated; checked again so no bad number reaches a pointer.
-size_t ByteCount(const Napi::Value& value, const char* name) {
-  const double number = value.As<Napi::Number>().DoubleValue();
-  if (!(number >= 0) || number != std::floor(number) || number > 9007199254740991.0) {
-    throw Napi::RangeError::New(value.Env(), std::string("invalid ") + name);
-  }
-  return static_cast<size_t>(number);
-}
 
 // Each environment (main thread, worker) has an id, the high half of the owners of its marks.
 struct EnvironmentMarks {
@@ -54,8 +46,8 @@ void SetUpHeapMarks(Napi::Env env) {
 Napi::Value Advise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const MemoryView view = GetMemoryView(info[0]);
-  const size_t offset = ByteCount(info[1], "offset");
-  const size_t length = ByteCount(info[2], "length");
+  const size_t offset = ByteCount(info[1], "offset", 0, kMaxSafeInteger);
+  const size_t length = ByteCount(info[2], "length", 0, kMaxSafeInteger);
   const bool mergeable = info[3].As<Napi::Boolean>().Value();
   const uint64_t owner = OwnerOf(env, info[4]);
   if (offset > view.length || length > view.length - offset) {
@@ -86,9 +78,11 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
 Napi::Value ReleaseMarks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Array locals = info[0].As<Napi::Array>();
-  std::unordered_set<uint64_t> owners;
-  for (uint32_t i = 0; i < locals.Length(); i++) owners.insert(OwnerOf(env, locals.Get(i)));
-  ReleaseHeapMarks([&owners](uint64_t owner) { return owners.count(owner) != 0; });
+  std::vector<uint64_t> owners;
+  owners.reserve(locals.Length());  // may throw std::bad_alloc: then nothing is released
+  for (uint32_t i = 0; i < locals.Length(); i++) owners.push_back(OwnerOf(env, locals.Get(i)));
+  std::sort(owners.begin(), owners.end());
+  ReleaseHeapMarks([&owners](uint64_t owner) { return std::binary_search(owners.begin(), owners.end(), owner); });
   return env.Undefined();
 }
 

@@ -17,11 +17,11 @@
 
 #include <v8.h>
 
-#include <cmath>
 #include <cstring>
 #include <memory>
 
 #include "arena.h"
+#include "byte_count.h"
 #include "heap_marks.h"
 #include "syscall_error.h"
 
@@ -45,13 +45,8 @@ napi_value ToNapiValue(v8::Local<v8::Value> local) {
 
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const double requested = info[0].As<Napi::Number>().DoubleValue();
   // The JS layer allows at most buffer.constants.MAX_LENGTH, which is this limit.
-  if (!(requested >= 1) || requested != std::floor(requested) ||
-      requested > static_cast<double>(v8::TypedArray::kMaxLength)) {
-    throw Napi::RangeError::New(env, "invalid length");
-  }
-  const size_t length = static_cast<size_t>(requested);
+  const size_t length = ByteCount(info[0], "length", 1, static_cast<double>(v8::TypedArray::kMaxLength));
 #ifdef V8_ENABLE_SANDBOX
   return env.Null();  // ArrayBuffers must live inside the sandbox
 #else

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "heap_marks.h"
@@ -176,18 +177,34 @@ AllocationError AllocateBlock(size_t length, Block* block) {
     if (TakeSlot(s.classes[size_class], block)) return {0, nullptr};
   }
   // Every arena of the class is full: map a new one outside the lock, then take its first slot.
-  Arena* arena = new Arena;
+  // Its slot lists get all the room they can need now, so that freeing (in a V8 deleter, which
+  // must not throw) never allocates.
+  Arena* arena = new (std::nothrow) Arena;
+  if (arena == nullptr) return {ENOMEM, "mmap"};
+  arena->slot_bytes = (size_t{1} << size_class) * page_size;
+  arena->size_class = size_class;
+  arena->slot_count = static_cast<uint32_t>(kArenaBytes / arena->slot_bytes);
+  arena->next_unused = 1;
+  try {
+    arena->clean_slots.reserve(arena->slot_count);
+    arena->kept_slots.reserve(arena->slot_count);
+  } catch (const std::bad_alloc&) {
+    delete arena;
+    return {ENOMEM, "mmap"};
+  }
   const AllocationError error = MapMergeable(kArenaBytes, &arena->base);
   if (error.err != 0) {
     delete arena;
     return error;
   }
-  arena->slot_bytes = (size_t{1} << size_class) * page_size;
-  arena->size_class = size_class;
-  arena->slot_count = static_cast<uint32_t>(kArenaBytes / arena->slot_bytes);
-  arena->next_unused = 1;
   std::lock_guard<std::mutex> lock(s.mutex);
-  s.classes[size_class].push_back(arena);
+  try {
+    s.classes[size_class].push_back(arena);
+  } catch (const std::bad_alloc&) {
+    munmap(arena->base, kArenaBytes);
+    delete arena;
+    return {ENOMEM, "mmap"};
+  }
   s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, arena);
   *block = SlotBlock(arena, 0);
   return {0, nullptr};

@@ -19,10 +19,10 @@ constexpr uint64_t kPresent = uint64_t{1} << 63;
 constexpr uint64_t kFrameMask = (uint64_t{1} << 55) - 1;
 constexpr uint64_t kKpfKsm = uint64_t{1} << 21;
 constexpr uint64_t kKpfZeroPage = uint64_t{1} << 24;
-// The kernel spends ~100 ns per frame of kpageflags it reads and ~0.5-1 us per read call, so
-// frames closer than this are read together, gap included; farther ones start a new read.
-// One read over the whole span is 20-50x slower (npm run bench): the page allocator scatters a
-// buffer over ~1.2 M frames here, whatever its size. One read per page is ~5x slower.
+// The kernel charges for every frame of kpageflags a read covers, and a little for each read
+// call; the page allocator scatters a buffer's frames over RAM. So frames closer than this are
+// read together, gap included, and farther ones start a new read: far fewer frames than one
+// read over the whole span, far fewer calls than one per page (docs/performance.md).
 constexpr uint64_t kGapFrames = 8;
 
 class File {
@@ -76,6 +76,10 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
 
   Napi::Object result = Napi::Object::New(env);
   Napi::Object reads = Napi::Object::New(env);
+  // The span too, so inspect() can check the marks without a second call.
+  result.Set("address", Napi::Number::New(env, static_cast<double>(address)));
+  result.Set("start", Napi::Number::New(env, static_cast<double>(range.begin)));
+  result.Set("end", Napi::Number::New(env, static_cast<double>(range.end)));
   result.Set("pages", Napi::Number::New(env, static_cast<double>(pages)));
   result.Set("reads", reads);
   uint32_t pagemap_reads = 0;

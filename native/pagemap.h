@@ -3,7 +3,8 @@
 
 namespace ksm {
 
-// inspectPages(view) -> { pages, present, merged, zeroPages, reads }: per-page
+// inspectPages(view) -> { address, start, end, pages, present, merged, zeroPages, reads }: the
+// view's page span (as pageSpan gives it) and the per-page
 // state of the view's whole pages from /proc/self/pagemap (one pread) and /proc/kpageflags (one
 // pread per cluster of nearby frames), never page by page.
 // present is undefined where pagemap cannot be opened; merged and zeroPages are undefined where

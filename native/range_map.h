@@ -2,11 +2,14 @@
 #include <cstdint>
 #include <iterator>
 #include <map>
+#include <new>
 
 namespace ksm {
 
 // Disjoint address ranges [begin, end), each carrying a value. Not thread-safe: its owner
-// holds a lock around every call.
+// holds a lock around every call. Never throws: where memory runs out (a process at its
+// mapping limit, where malloc cannot map more), a range that cannot be stored is dropped, as
+// these are records kept for the user's benefit, and a V8 deleter must never throw.
 template <typename T>
 class RangeMap {
  public:
@@ -17,7 +20,42 @@ class RangeMap {
   using Map = std::map<uintptr_t, Range>;
 
   // Removes [begin, end) from every range, keeping what sticks out on either side.
-  void Erase(uintptr_t begin, uintptr_t end) {
+  void Erase(uintptr_t begin, uintptr_t end) noexcept {
+    try {
+      EraseOrThrow(begin, end);
+    } catch (const std::bad_alloc&) {
+      // A part sticking out could not be kept; the rest is erased.
+    }
+  }
+
+  // [begin, end) carries value from now on, whatever overlapped it before.
+  void Assign(uintptr_t begin, uintptr_t end, const T& value) noexcept {
+    auto same = ranges_.find(begin);
+    if (same != ranges_.end() && same->second.end == end) {
+      same->second.value = value;  // marking the same buffer again: the common case, no rebalancing
+      return;
+    }
+    Erase(begin, end);
+    try {
+      ranges_.emplace(begin, Range{end, value});
+    } catch (const std::bad_alloc&) {
+      // Not recorded.
+    }
+  }
+
+  bool Overlaps(uintptr_t begin, uintptr_t end) const {
+    auto it = ranges_.lower_bound(begin);
+    if (it != ranges_.end() && it->first < end) return true;
+    return it != ranges_.begin() && std::prev(it)->second.end > begin;
+  }
+
+  Map& ranges() { return ranges_; }
+  const Map& ranges() const { return ranges_; }
+  bool empty() const { return ranges_.empty(); }
+  size_t size() const { return ranges_.size(); }
+
+ private:
+  void EraseOrThrow(uintptr_t begin, uintptr_t end) {
     auto it = ranges_.lower_bound(begin);
     if (it != ranges_.begin()) {
       auto before = std::prev(it);
@@ -33,29 +71,6 @@ class RangeMap {
     }
   }
 
-  // [begin, end) carries value from now on, whatever overlapped it before.
-  void Assign(uintptr_t begin, uintptr_t end, const T& value) {
-    auto same = ranges_.find(begin);
-    if (same != ranges_.end() && same->second.end == end) {
-      same->second.value = value;  // marking the same buffer again: the common case, no rebalancing
-      return;
-    }
-    Erase(begin, end);
-    ranges_.emplace(begin, Range{end, value});
-  }
-
-  bool Overlaps(uintptr_t begin, uintptr_t end) const {
-    auto it = ranges_.lower_bound(begin);
-    if (it != ranges_.end() && it->first < end) return true;
-    return it != ranges_.begin() && std::prev(it)->second.end > begin;
-  }
-
-  Map& ranges() { return ranges_; }
-  const Map& ranges() const { return ranges_; }
-  bool empty() const { return ranges_.empty(); }
-  size_t size() const { return ranges_.size(); }
-
- private:
   Map ranges_;
 };
 
