@@ -1,16 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects, by what a test file touches (docs/architecture.md):
+// - unit: pure code, no addon, no /proc or /sys;
+// - process: the addon and this process's own memory, never ksmd or a system-wide setting;
+// - system: ksmd, system-wide counters and settings (vm.max_map_count), which every such test
+//   shares with the others on this one kernel.
+// Unit and process files run first, two at a time; then the system files, one at a time.
+const shared = {
+  // Native addons and worker-thread pools do not mix well: each test file gets its own process.
+  pool: 'forks' as const,
+  // Tests of memory going back after garbage collection call gc().
+  execArgv: ['--expose-gc'],
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Native addons and worker-thread pools do not mix well: each test file gets its own process.
-    pool: 'forks',
-    // Tests of memory going back after garbage collection call gc().
-    execArgv: ['--expose-gc'],
-    // Several files start ksmd and read system-wide counters; there is one kernel, so files
-    // run one at a time.
-    fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'process', include: ['test/process/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'system', include: ['test/system/**/*.test.ts'], maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

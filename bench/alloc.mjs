@@ -4,9 +4,9 @@
 // round faults fresh pages on both sides) and churn (each buffer is dropped at once, as a
 // server's per-request buffers are: what matters there is how freed memory is reused).
 import { allocMergeable, mergeableFrom } from 'node-ksm';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 import { compare } from './harness.mjs';
 
-const PAGE = 4096;
 
 function touch(buffer) {
   for (let i = 0; i < buffer.length; i += PAGE) buffer[i] = 1;

@@ -3,16 +3,16 @@
 // frames the view uses (which the kernel scatters over RAM, so the span is far larger).
 import { allocMergeable, inspect } from 'node-ksm';
 import { compare } from './harness.mjs';
-import { mergedBySpanRead, mergedByHand } from './merged-by-hand.cjs';
+import { mergedBySpanRead, mergedByHand } from '../test/helpers/merged-by-hand.cjs';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
-const PAGE = 4096;
 
 export async function inspectFigures({ quick }) {
   if (process.getuid?.() !== 0) return []; // frame numbers are root's
   const mib = quick ? 16 : 64;
   const view = allocMergeable(mib * 1024 * 1024);
   for (let i = 0; i < view.length; i += PAGE) view[i] = 1;
-  const { native } = await import('../dist/native.js');
+  const { native } = await import('../dist/kernel/addon.js');
   const { address, start, end } = native().pageSpan(view);
   const pages = (end - start) / PAGE;
   const { reads } = native().inspectPages(view);

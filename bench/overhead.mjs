@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { allocMergeable, markMergeable } from 'node-ksm';
 import { median } from './harness.mjs';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
 function buildLoop() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-bench-'));
@@ -17,7 +18,7 @@ export async function overheadFigures({ quick }) {
   const { binary, dir } = buildLoop();
   try {
     const iterations = quick ? 20_000 : 200_000;
-    const page = allocMergeable(4096);
+    const page = allocMergeable(PAGE);
     const ours = [];
     const bare = [];
     for (let round = 0; round < (quick ? 3 : 11); round++) {

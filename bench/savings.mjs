@@ -3,6 +3,7 @@
 import { systemStats } from 'node-ksm';
 import { childMergingPages, sleep } from './kernel.mjs';
 import { startChild, stopChild } from './children.mjs';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
 const BYTES = 96 * 1024; // below malloc's mmap threshold: heap copies sit at arbitrary offsets
 const MODES = { plain: 'Buffer.from', marked: 'Buffer.from + markMergeable', mergeableFrom: 'mergeableFrom' };
@@ -37,7 +38,7 @@ export async function savingsFigures({ quick }) {
       const child = await startChild('copies-child.cjs', [mode, copies, BYTES]);
       try {
         const { final, seconds } = await converge(child.pid, quick ? 5_000 : 20_000);
-        const possible = (copies * BYTES) / 4096;
+        const possible = (copies * BYTES) / PAGE;
         figures.push({ figure: `savings: ${copies} copies of 96 KiB, ${label}`, ours: final / possible, unit: 'of pages merged',
           secondsTo99: seconds, pagesMerged: final, pagesPossible: possible });
       } finally {

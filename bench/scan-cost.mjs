@@ -4,11 +4,12 @@
 import { systemStats } from 'node-ksm';
 import { childMergingPages, ksmdCpuSeconds, sleep } from './kernel.mjs';
 import { startChild, stopChild } from './children.mjs';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
 async function measure(mode, { objectsMib, dataMib, windowScans }) {
   const child = await startChild('server-child.cjs', [mode, objectsMib, dataMib]);
   try {
-    const dataPages = (2 * dataMib * 1024 * 1024) / 4096;
+    const dataPages = (2 * dataMib * 1024 * 1024) / PAGE;
     const start = { time: Date.now(), cpu: ksmdCpuSeconds(), sharing: systemStats().pagesSharing };
     // Converged: the duplicate data has merged (both copies' pages).
     while (childMergingPages(child.pid) < 0.99 * dataPages && Date.now() - start.time < 120_000) await sleep(50);
@@ -24,7 +25,7 @@ async function measure(mode, { objectsMib, dataMib, windowScans }) {
       pagesSkippedPerScan: ((end.pagesSkipped ?? 0) - (window.pagesSkipped ?? 0)) / scans,
       ksmdCpuSeconds: ksmdCpuSeconds() - start.cpu,
       convergeSeconds,
-      savedMiB: ((end.pagesSharing - start.sharing) * 4096) / 2 ** 20,
+      savedMiB: ((end.pagesSharing - start.sharing) * PAGE) / 2 ** 20,
     };
   } finally {
     await stopChild(child);

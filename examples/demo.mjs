@@ -10,7 +10,7 @@ import { allocMergeable, capabilities, ksmd, processStats, readFileMergeable, sy
 
 const WORKERS = 4;
 const DATA_MIB = 64;
-const PAGE = 4096;
+const PAGE = capabilities().pageSize ?? 4096; // 4096 only where KSM is unsupported and nothing runs
 
 if (cluster.isPrimary) await primary();
 else worker();

@@ -1,8 +1,11 @@
-import { resolveByteRange, validateMemory, type ByteRangeOptions } from './args.js';
+// Marking memory mergeable, unmarking it, and asking the kernel whether it is marked.
+import { resolveByteRange, validateMemory, type ByteRangeOptions, type MemoryLike } from './args.js';
 import { toKsmError } from './errors.js';
-import { withHint } from './hints.js';
-import { checkMappingRoom, recheckMappingRoom } from './mapping-limit.js';
-import { native } from './native.js';
+import { callNative, native } from './kernel/addon.js';
+import { withHint } from './kernel/hints.js';
+import { checkMappingRoom, recheckMappingRoom } from './kernel/mapping-limit.js';
+import { advisedPages } from './kernel/parse.js';
+import { isRangeMarkedMergeable } from './kernel/smaps.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
 export interface AdvisedRange {
@@ -61,11 +64,7 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
     recheckMappingRoom();
     throw withHint(toKsmError(error));
   }
-  if (start < 0) return { start: offset, end: offset, bytes: 0, pages: 0 };
-  // From the first page boundary, every whole page up to the end of the range was advised.
-  const pages = Math.floor((offset + length - start) / binding.pageSize);
-  const bytes = pages * binding.pageSize;
-  return { start, end: start + bytes, bytes, pages };
+  return advisedPages(offset, length, start, binding.pageSize);
 }
 
 /**
@@ -74,7 +73,7 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
  * marked; a range holding no whole page returns pages: 0 without a system call.
  * Never mark memory holding secrets: see the README's Security section.
  */
-export function markMergeable(view: ArrayBuffer | ArrayBufferView, options?: AdviseOptions): AdvisedRange {
+export function markMergeable(view: MemoryLike, options?: AdviseOptions): AdvisedRange {
   return advise(view, options, true);
 }
 
@@ -82,6 +81,18 @@ export function markMergeable(view: ArrayBuffer | ArrayBufferView, options?: Adv
  * Undoes markMergeable with madvise(MADV_UNMERGEABLE): merged pages are copied back, which
  * needs memory and can fail with EAGAIN or ENOMEM under pressure.
  */
-export function unmarkMergeable(view: ArrayBuffer | ArrayBufferView, options?: AdviseOptions): AdvisedRange {
+export function unmarkMergeable(view: MemoryLike, options?: AdviseOptions): AdvisedRange {
   return advise(view, options, false);
+}
+
+/**
+ * Whether the kernel really made the view's memory mergeable: true when every whole page of
+ * the view lies in a mapping whose VmFlags in /proc/self/smaps carry `mg`. madvise succeeds
+ * silently on memory KSM cannot merge (shared, file-backed), so this is the only proof.
+ * A view with no whole page is not mergeable. smaps is read only up to the view's last page.
+ */
+export function isMarkedMergeable(view: MemoryLike): boolean {
+  validateMemory(view, 'view');
+  const { address, start, end } = callNative((binding) => binding.pageSpan(view));
+  return isRangeMarkedMergeable(address + start, address + end);
 }

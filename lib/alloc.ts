@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
-import { isDetached, validateInteger, validateMemory } from './args.js';
+import { isDetached, validateEncoding, validateFill, validateMemory, validateSize, type MemoryLike } from './args.js';
 import { invalidArgType, invalidArgValue, rangeErrorWithCode, toKsmError } from './errors.js';
-import { callNative, native } from './native.js';
+import { callNative, native } from './kernel/addon.js';
 
 let externalBuffers: boolean | undefined;
 
@@ -75,18 +75,6 @@ function keepFilled(buffer: Buffer, filled: number): Buffer {
   return filled < buffer.length ? buffer.subarray(0, filled) : buffer;
 }
 
-/** undefined, or an encoding Buffer knows: Node's own errors, not a code-less TypeError. */
-function validateEncoding(encoding: unknown): asserts encoding is BufferEncoding | undefined {
-  if (encoding === undefined) return;
-  if (typeof encoding !== 'string') throw invalidArgType('encoding', 'of type string', encoding);
-  if (!Buffer.isEncoding(encoding)) throw invalidArgValue(`Unknown encoding: ${encoding}`, 'ERR_UNKNOWN_ENCODING');
-}
-
-function validateSize(size: unknown): asserts size is number {
-  if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
-  validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH);
-}
-
 /**
  * A Buffer of `size` bytes whose memory starts on a page boundary, is private anonymous
  * memory and is already marked mergeable: zero-filled, or filled like Buffer.alloc(size, fill,
@@ -96,13 +84,11 @@ function validateSize(size: unknown): asserts size is number {
  */
 export function allocMergeable(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
   validateSize(size);
+  validateFill(fill);
   validateEncoding(encoding);
   const buffer = allocate(size);
   // Mergeable memory comes zeroed: filling it with zeros would only touch every page.
   if (fill === undefined || fill === 0 || size === 0) return buffer;
-  if (typeof fill !== 'string' && typeof fill !== 'number' && !ArrayBuffer.isView(fill)) {
-    throw invalidArgType('fill', 'of type string or number, or an instance of Buffer or Uint8Array', fill);
-  }
   return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
 }
 
@@ -113,7 +99,7 @@ const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataVie
  * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
  * Security section.
  */
-export function mergeableFrom(data: string | ArrayBufferLike | ArrayBufferView, encoding: BufferEncoding = 'utf8'): Buffer {
+export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
   if (typeof data === 'string') {
     const buffer = allocate(Buffer.byteLength(data, encoding));

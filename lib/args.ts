@@ -1,9 +1,10 @@
-// Argument checks shared by the public calls: Node's error codes, messages naming the argument.
+// Every argument check of the public calls: Node's error codes, messages naming the argument.
+import { constants as bufferConstants } from 'node:buffer';
 import { types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
+import type { MemoryLike } from './kernel/addon.js';
 
-/** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
-export type MemoryLike = ArrayBuffer | ArrayBufferView;
+export type { MemoryLike };
 
 const MEMORY_TYPES = 'an instance of ArrayBuffer, Buffer, TypedArray or DataView';
 
@@ -71,4 +72,60 @@ export function resolveByteRange(options: unknown, byteLength: number): { offset
   if (length === undefined) return { offset, length: byteLength - offset };
   validateInteger(length, 'length', 0, byteLength - offset);
   return { offset, length };
+}
+
+/** A process to read: 'self' or a pid. */
+export type Pid = number | 'self';
+
+export function validatePid(pid: unknown): asserts pid is Pid {
+  if (pid === 'self') return;
+  if (typeof pid !== 'number') throw invalidArgType('pid', "a number or 'self'", pid);
+  validateInteger(pid, 'pid', 1, 2 ** 31 - 1);
+}
+
+/** A Buffer length: an integer from 0 to buffer.constants.MAX_LENGTH. */
+export function validateSize(size: unknown): asserts size is number {
+  validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH);
+}
+
+/** undefined, or an encoding Buffer knows: Node's own errors, not a code-less TypeError. */
+export function validateEncoding(encoding: unknown): asserts encoding is BufferEncoding | undefined {
+  if (encoding === undefined) return;
+  if (typeof encoding !== 'string') throw invalidArgType('encoding', 'of type string', encoding);
+  if (!Buffer.isEncoding(encoding)) throw invalidArgValue(`Unknown encoding: ${encoding}`, 'ERR_UNKNOWN_ENCODING');
+}
+
+/** A fill value as Buffer.alloc takes it: undefined, a string, a number, or bytes. */
+export function validateFill(fill: unknown): asserts fill is string | number | Uint8Array | undefined {
+  if (fill === undefined || typeof fill === 'string' || typeof fill === 'number' || ArrayBuffer.isView(fill)) return;
+  throw invalidArgType('fill', 'of type string or number, or an instance of Buffer or Uint8Array', fill);
+}
+
+/** Milliseconds to wait: >= 0, Infinity for ever; `fallback` when undefined. */
+export function validateTimeout(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number', value);
+  if (!(value >= 0)) throw outOfRange('timeout', '>= 0 (milliseconds), or Infinity', value);
+  return value;
+}
+
+/** Milliseconds between polls: from 10 to the largest timer delay; `fallback` when undefined. */
+export function validateInterval(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgType('interval', 'of type number', value);
+  if (!(value >= 10 && value <= 2 ** 31 - 1)) throw outOfRange('interval', '>= 10 && <= 2147483647 (milliseconds)', value);
+  return value;
+}
+
+/** A fraction in (0, 1]; `fallback` when undefined. */
+export function validateRatio(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!(value > 0 && value <= 1)) throw outOfRange(name, '> 0 && <= 1', value);
+  return value;
+}
+
+export function validateSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw invalidArgType('signal', 'an instance of AbortSignal', value);
 }

@@ -1,10 +1,10 @@
 // One probe of what this host allows, for tools to call before they act. It never throws.
-import fs from 'node:fs';
 import os from 'node:os';
 import { externalBuffersAllowed } from './alloc.js';
-import { kernelAtLeast } from './hints.js';
-import { native, nativeUnavailableReasons, pageSize } from './native.js';
-import { KSM_SYSFS } from './system.js';
+import { native, nativeUnavailableReasons } from './kernel/addon.js';
+import { KSM_SYSFS, kernelFileWritable, kernelPathExists, readKernelFile } from './kernel/files.js';
+import { pageSize } from './kernel/page-size.js';
+import { kernelAtLeast } from './kernel/platform.js';
 
 export interface Capabilities {
   /** KSM can be used from this process: Linux, the addon loaded, KSM in the kernel. */
@@ -56,7 +56,7 @@ function probeFixed(): Fixed {
   const result: Fixed = {
     supported: unsupported === undefined,
     pageSize: linux ? pageSize() : undefined,
-    ksmCompiledIn: unsupported === undefined || (linux && fs.existsSync(KSM_SYSFS)),
+    ksmCompiledIn: unsupported === undefined || (linux && kernelPathExists(KSM_SYSFS)),
     processMerge: false,
     processMergeInheritedOnExec: false,
     externalBuffers: false,
@@ -91,7 +91,7 @@ function probeFixed(): Fixed {
 
 function ksmdRunning(reasons: string[]): boolean {
   try {
-    if (fs.readFileSync(`${KSM_SYSFS}/run`, 'latin1').trim() === '1') return true;
+    if (readKernelFile(`${KSM_SYSFS}/run`).trim() === '1') return true;
     reasons.push(`ksmd is not running: nothing will merge until root writes 1 to ${KSM_SYSFS}/run`);
   } catch (error) {
     reasons.push(`${KSM_SYSFS}/run cannot be read (${errorCode(error)}): whether ksmd runs is unknown; mount sysfs`);
@@ -100,14 +100,11 @@ function ksmdRunning(reasons: string[]): boolean {
 }
 
 function canControlKsmd(reasons: string[]): boolean {
-  try {
-    fs.accessSync(`${KSM_SYSFS}/run`, fs.constants.W_OK);
-    return true;
-  } catch (error) {
-    reasons.push(`this process cannot write ${KSM_SYSFS}/run (${errorCode(error)}): starting, stopping and ` +
-      'tuning ksmd needs root');
-    return false;
-  }
+  const access = kernelFileWritable(`${KSM_SYSFS}/run`);
+  if (access.writable) return true;
+  reasons.push(`this process cannot write ${KSM_SYSFS}/run (${access.code}): starting, stopping and ` +
+    'tuning ksmd needs root');
+  return false;
 }
 
 /** Inspects a page this process has touched, as inspect() would: merged shows only to root. */

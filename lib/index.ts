@@ -1,15 +1,13 @@
-export { markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions } from './advise.js';
+// The package's API: re-exports only. Types are the reference (dist/index.d.ts).
+export { isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions } from './advise.js';
 export {
   allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
 } from './alloc.js';
+export type { MemoryLike, Pid } from './args.js';
 export { capabilities, type Capabilities } from './capabilities.js';
 export { inspect, type PageInspection } from './inspect.js';
 export { ksmd, type KsmdSettings } from './ksmd.js';
 export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
-export type { KsmdValues, ProcessStats } from './parse.js';
-export {
-  disableProcessMerge, enableProcessMerge, isProcessMergeEnabled, processStats, type Pid,
-} from './process.js';
-export { isMarkedMergeable } from './smaps.js';
-export { systemStats, type SystemStats } from './system.js';
+export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process-merge.js';
+export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';
 export { waitForMerge, watch, type KsmSnapshot, type WaitForMergeOptions, type WatchOptions } from './watch.js';

@@ -1,6 +1,6 @@
-import { validateMemory } from './args.js';
-import { callNative, type NativePageState } from './native.js';
-import { isMarkedMergeable } from './smaps.js';
+import { validateMemory, type MemoryLike } from './args.js';
+import { callNative, type NativePageState } from './kernel/addon.js';
+import { isRangeMarkedMergeable } from './kernel/smaps.js';
 
 /** What the kernel says of a view's whole pages. */
 export interface PageInspection {
@@ -16,8 +16,8 @@ export interface PageInspection {
   marked: boolean;
 }
 
-/** The native reading, with how many reads it took: for tests and the bench. */
-export function inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageState {
+/** @internal Diagnostics: the native reading, with how many reads it took, for tests and the bench. */
+export function inspectPages(view: MemoryLike): NativePageState {
   validateMemory(view, 'view');
   return callNative((binding) => binding.inspectPages(view));
 }
@@ -26,16 +26,16 @@ export function inspectPages(view: ArrayBuffer | ArrayBufferView): NativePageSta
  * Which of the view's whole pages are present, merged by KSM and mapped to the zero page, and
  * whether they are marked mergeable. Reads /proc/self/pagemap once, and /proc/kpageflags once
  * per cluster of nearby frames: the kernel scatters a buffer's frames over RAM and charges for
- * every frame a read covers, so one read over their whole span costs far more. Without the
+ * every frame a read covers, so one read over their whole span would cost far more. Without the
  * privilege to see frame numbers (CAP_SYS_ADMIN) merged and zeroPages are undefined.
  */
-export function inspect(view: ArrayBuffer | ArrayBufferView): PageInspection {
+export function inspect(view: MemoryLike): PageInspection {
   const state = inspectPages(view);
   return {
     pages: state.pages,
     present: state.present,
     merged: state.merged,
     zeroPages: state.zeroPages,
-    marked: isMarkedMergeable(view),
+    marked: isRangeMarkedMergeable(state.address + state.start, state.address + state.end),
   };
 }

@@ -1,12 +1,11 @@
 // Control of ksmd through /sys/kernel/mm/ksm (root only). Every value is checked before any
 // is written, and a write the kernel refuses undoes the ones before it.
-import fs from 'node:fs';
 import { validateInteger, validateOptions } from './args.js';
-import { invalidArgType, invalidArgValue, KsmError, outOfRange, toKsmError } from './errors.js';
-import { withHint } from './hints.js';
-import { requireLinux } from './native.js';
-import { KSMD_FILES } from './parse.js';
-import { KSM_SYSFS, readKsmdValue } from './system.js';
+import { invalidArgType, invalidArgValue, KsmError, outOfRange } from './errors.js';
+import { withHint } from './kernel/hints.js';
+import { ksmdPath, readKsmdValue, writeKsmdValue } from './kernel/ksmd-files.js';
+import { KSMD_FILES } from './kernel/parse.js';
+import { requireLinux } from './kernel/platform.js';
 
 /** ksmd's tunable settings, as configure() takes them and settings() reports them. */
 export interface KsmdSettings {
@@ -71,13 +70,12 @@ const CHECKS: Record<Key, Check> = {
 };
 
 const KEYS = Object.keys(CHECKS) as Key[];
-const path = (key: keyof typeof KSMD_FILES) => `${KSM_SYSFS}/${KSMD_FILES[key]}`;
 
-function write(file: string, value: string): void {
+function write(key: keyof typeof KSMD_FILES, value: string): void {
   try {
-    fs.writeFileSync(file, value);
+    writeKsmdValue(key, value);
   } catch (error) {
-    throw withHint(toKsmError(error, file));
+    throw withHint(error);
   }
 }
 
@@ -110,8 +108,8 @@ function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
   const previous = settings();
   for (const [key] of writes) {
     if (!Object.hasOwn(previous, key)) {
-      throw new KsmError(`This kernel has no ksmd setting "${key}" (${path(key)} does not exist); ` +
-        'it needs a newer kernel', { code: 'ERR_KSM_SETTING_UNAVAILABLE', path: path(key) });
+      throw new KsmError(`This kernel has no ksmd setting "${key}" (${ksmdPath(key)} does not exist); ` +
+        'it needs a newer kernel', { code: 'ERR_KSM_SETTING_UNAVAILABLE', path: ksmdPath(key) });
     }
   }
   // The kernel refuses pagesToScan while the advisor runs: turn it off first, on last.
@@ -119,13 +117,13 @@ function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
   const written: Key[] = [];
   try {
     for (const [key, value] of writes) {
-      write(path(key), value);
+      write(key, value);
       written.push(key);
     }
   } catch (error) {
     for (const key of written.reverse()) {
       try {
-        write(path(key), String(previous[key]));
+        write(key, String(previous[key]));
       } catch {
         // Keep the first error: it says what went wrong.
       }
@@ -143,9 +141,9 @@ function rank(key: Key, value: string): number {
 function setRun(value: 0 | 1 | 2): number {
   const before = readKsmdValue('run');
   if (before === undefined) {
-    throw new KsmError(`This kernel has no ksmd: ${path('run')} does not exist`, { code: 'ERR_KSM_UNSUPPORTED' });
+    throw new KsmError(`This kernel has no ksmd: ${ksmdPath('run')} does not exist`, { code: 'ERR_KSM_UNSUPPORTED' });
   }
-  write(path('run'), String(value));
+  write('run', String(value));
   return before;
 }
 
@@ -172,6 +170,18 @@ function override(changes: Partial<KsmdSettings> & { run?: 0 | 1 | 2 }): () => v
     if (previousRun !== undefined && previousRun !== run) setRun(previousRun as 0 | 1 | 2);
     configure(previous);
   };
+}
+
+/**
+ * @internal For the CLI: a setting named by its file (pages_to_scan) or its key (pagesToScan),
+ * and its value from text (integers as numbers, true/false as booleans, other words as they are;
+ * configure() then checks both).
+ */
+export function settingFromText(name: string, text: string): [string, unknown] {
+  const key = Object.hasOwn(KSMD_FILES, name) ? name
+    : Object.entries(KSMD_FILES).find(([, file]) => file === name)?.[0] ?? name;
+  const value = /^-?\d+$/.test(text) ? Number(text) : text === 'true' || text === 'false' ? text === 'true' : text;
+  return [key, value];
 }
 
 /** ksmd, the kernel thread that merges pages. Every call but settings() needs root. */

@@ -1,9 +1,7 @@
 // Prometheus gauges for KSM, collected at scrape time: `registerKsmMetrics(registry)`.
 // prom-client is an optional peer dependency, loaded only when this is called.
 import type { Registry } from 'prom-client';
-import { processStats } from './process.js';
-import type { ProcessStats } from './parse.js';
-import { systemStats, type SystemStats } from './system.js';
+import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
 
 type PromClient = typeof import('prom-client');
 

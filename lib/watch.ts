@@ -1,12 +1,12 @@
 // Waiting for merges and watching the numbers move, at the pace ksmd can change them.
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { validateOptions } from './args.js';
-import { invalidArgType, KsmError, outOfRange } from './errors.js';
+import { validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout, type MemoryLike,
+  type Pid } from './args.js';
+import { KsmError, outOfRange } from './errors.js';
 import { inspect, type PageInspection } from './inspect.js';
-import { processStats, type Pid } from './process.js';
-import type { ProcessStats } from './parse.js';
-import { readKsmdValue, systemStats, type SystemStats } from './system.js';
+import { readKsmdValue } from './kernel/ksmd-files.js';
+import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
 
 export interface WaitForMergeOptions {
   /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT'. Default 60,000; Infinity waits forever. */
@@ -26,31 +26,12 @@ function warnIfStopped(): void {
     '(or calls ksmd.start())', { code: 'KSM_KSMD_NOT_RUNNING' });
 }
 
-function validateTimeout(value: unknown): number {
-  if (value === undefined) return 60_000;
-  if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number', value);
-  if (!(value >= 0)) throw outOfRange('timeout', '>= 0 (milliseconds), or Infinity', value);
-  return value;
-}
-
-function validateRatio(value: unknown): number {
-  if (value === undefined) return 0.99;
-  if (typeof value !== 'number') throw invalidArgType('minRatio', 'of type number', value);
-  if (!(value > 0 && value <= 1)) throw outOfRange('minRatio', '> 0 && <= 1', value);
-  return value;
-}
-
-function validateSignal(value: unknown): AbortSignal | undefined {
-  if (value === undefined || value instanceof AbortSignal) return value;
-  throw invalidArgType('signal', 'an instance of AbortSignal', value);
-}
-
 /**
  * Merged enough? With frame numbers visible, by the view's own pages (inspect); without, by the
  * process's merged page count covering the view, once ksmd has completed two full scans since
  * the wait began (a page merges on the second scan that sees it).
  */
-function mergeProbe(view: ArrayBuffer | ArrayBufferView, minRatio: number): () => boolean {
+function mergeProbe(view: MemoryLike, minRatio: number): () => boolean {
   const startScans = readKsmdValue('fullScans') ?? 0;
   return () => {
     const state: PageInspection = inspect(view);
@@ -91,12 +72,12 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
  * Rejects with KsmError 'ETIMEDOUT' after `timeout` ms, or with the signal's reason.
  */
 export async function waitForMerge(
-  target: ArrayBuffer | ArrayBufferView | (() => boolean | Promise<boolean>),
+  target: MemoryLike | (() => boolean | Promise<boolean>),
   options?: WaitForMergeOptions,
 ): Promise<void> {
   const given = validateOptions<WaitForMergeOptions>(options);
-  const timeout = validateTimeout(given.timeout);
-  const minRatio = validateRatio(given.minRatio);
+  const timeout = validateTimeout(given.timeout, 60_000);
+  const minRatio = validateRatio(given.minRatio, 'minRatio', 0.99);
   const signal = validateSignal(given.signal);
   const check = typeof target === 'function' ? target : mergeProbe(target, minRatio);
   signal?.throwIfAborted();
@@ -151,9 +132,7 @@ const COUNTERS = ['pagesShared', 'pagesSharing', 'pagesUnshared', 'pagesVolatile
  */
 export async function* watch(options?: WatchOptions): AsyncGenerator<KsmSnapshot, void, undefined> {
   const given = validateOptions<WatchOptions>(options);
-  const interval = given.interval ?? 1000;
-  if (typeof interval !== 'number') throw invalidArgType('interval', 'of type number', interval);
-  if (!(interval >= 10 && interval <= 2 ** 31 - 1)) throw outOfRange('interval', '>= 10 && <= 2147483647 (milliseconds)', interval);
+  const interval = validateInterval(given.interval, 1000);
   const pid = given.pid ?? 'self';
   const signal = validateSignal(given.signal);
   processStats(pid); // a bad pid fails now, not in the first iteration

@@ -1,23 +1,22 @@
 #!/usr/bin/env bash
 # npm run test:asan: the whole suite against a build of the addon with AddressSanitizer and
-# UndefinedBehaviorSanitizer. Node itself is not instrumented, so the sanitizer runtimes are
-# preloaded; the tests' child processes inherit the same environment. The build goes to
-# build-asan/ so the Release build in build/ stays as it is.
+# UndefinedBehaviorSanitizer. The package is copied to build-asan/pkg (the repo's own build/
+# stays as it is) and its addon built there, as build/Release like any install, so the package
+# loads it the one way it loads any build. Node itself is not instrumented, so the sanitizer
+# runtimes are preloaded; the tests' child processes inherit the same environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build-asan
-rm -rf "$out"
-mkdir -p "$out"
-cp binding.gyp "$out/"
-cp -r native "$out/"
-ln -s ../node_modules "$out/node_modules"
-(
-  cd "$out"
-  CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-  LDFLAGS="-fsanitize=address,undefined" \
-    node node_modules/node-gyp/bin/node-gyp.js rebuild --debug
-)
-export NODE_KSM_ADDON_PATH="$PWD/$out/build/Debug/ksm.node"
+root=$PWD
+pkg=build-asan/pkg
+rm -rf build-asan
+mkdir -p "$pkg"
+# What the tests need: sources, tests, bench and examples they run, and the build's inputs.
+cp -r binding.gyp package.json tsconfig.json vitest.config.mts bin bench examples lib native scripts test "$pkg/"
+ln -s "$root/node_modules" "$pkg/node_modules"
+cd "$pkg"
+CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+LDFLAGS="-fsanitize=address,undefined" \
+  node node_modules/node-gyp/bin/node-gyp.js rebuild
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 # Leak detection is off: at exit LeakSanitizer reports Node's own never-freed allocations.
 # The addon's memory is checked by the lifecycle and soak tests instead (mappings and RSS).

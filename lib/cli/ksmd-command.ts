@@ -1,13 +1,5 @@
-import { ksmd, type KsmdSettings } from '../ksmd.js';
+import { ksmd, settingFromText, type KsmdSettings } from '../ksmd.js';
 import { UsageError, USAGE } from './usage.js';
-
-const camel = (name: string) => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
-
-function parseValue(text: string): number | boolean | string {
-  if (/^-?\d+$/.test(text)) return Number(text);
-  if (text === 'true' || text === 'false') return text === 'true';
-  return text;
-}
 
 /** `ksm ksmd start|stop|unmerge|set KEY=VALUE...`: returns what to print. */
 export function ksmdCommand(args: string[]): string {
@@ -30,12 +22,12 @@ export function ksmdCommand(args: string[]): string {
       return 'ksmd stopped and every page unmerged (run = 2)';
     case 'set': {
       if (rest.length === 0) throw new UsageError('"ksmd set" needs KEY=VALUE pairs', USAGE.ksmd);
-      const changes: Record<string, unknown> = {};
-      for (const pair of rest) {
+      // fromEntries makes every name an own property, __proto__ included, so configure() sees it.
+      const changes: Record<string, unknown> = Object.fromEntries(rest.map((pair) => {
         const match = /^([\w-]+)=(.+)$/.exec(pair);
         if (!match) throw new UsageError(`"${pair}" is not KEY=VALUE`, USAGE.ksmd);
-        changes[camel(match[1])] = parseValue(match[2]);
-      }
+        return settingFromText(match[1], match[2]);
+      }));
       const previous = ksmd.configure(changes as Partial<KsmdSettings>);
       return Object.entries(previous).map(([key, before]) => `${key}: ${before} -> ${String(changes[key])}`).join('\n');
     }

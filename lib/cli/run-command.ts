@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { capabilities } from '../capabilities.js';
-import { enableProcessMerge } from '../process.js';
+import { enableProcessMerge } from '../process-merge.js';
 
 const REGISTER = path.join(__dirname, '..', 'register.js');
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

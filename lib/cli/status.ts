@@ -1,5 +1,4 @@
-import { processesWithKsmPages, type ProcessEntry } from '../processes.js';
-import { systemStats, type SystemStats } from '../system.js';
+import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats } from '../stats.js';
 import { formatBytes, formatCount, table } from './format.js';
 
 const RUN_STATES: Record<number, string> = { 0: 'stopped', 1: 'running', 2: 'stopped, unmerged' };
@@ -21,7 +20,7 @@ export function describeSystem(system: SystemStats): string {
   ].join('\n');
 }
 
-export function describeProcesses(processes: ProcessEntry[]): string {
+function describeProcesses(processes: ProcessEntry[]): string {
   if (processes.length === 0) return 'No process has merged pages.';
   const rows = processes.map((p) => [String(p.pid), p.command.slice(0, 60), formatCount(p.mergingPages),
     formatBytes(p.profitBytes)]);

@@ -1,9 +1,12 @@
 // Runs a snippet in a fresh `node` process from the package root, where `node-ksm` resolves
 // to the built package (dist/) as a user's code would see it.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { packageRoot } from './paths.js';
 
-export const packageRoot = path.resolve(__dirname, '..', '..');
+export { packageRoot };
 
 export interface ChildResult {
   status: number | null;
@@ -16,6 +19,8 @@ export interface RunOptions {
   module?: boolean;
   env?: NodeJS.ProcessEnv;
   args?: string[];
+  /** The directory to run in, whose package `node-ksm` names (default: this package). */
+  cwd?: string;
   /** Run as this user and group (root only). */
   uid?: number;
   gid?: number;
@@ -25,7 +30,7 @@ export function runNode(code: string, options: RunOptions = {}): ChildResult {
   // With no code, `args` name a script to run.
   const args = [...(options.args ?? []), ...(code ? [...(options.module ? ['--input-type=module'] : []), '-e', code] : [])];
   const result = spawnSync(process.execPath, args, {
-    cwd: packageRoot,
+    cwd: options.cwd ?? packageRoot,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
     timeout: 60_000,
@@ -42,4 +47,21 @@ export function runNodeJson<T>(code: string, options?: RunOptions): T {
     throw new Error(`child exited with ${result.status ?? result.signal}: ${result.stderr}`);
   }
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? 'null') as T;
+}
+
+let withoutAddon: string | undefined;
+
+/**
+ * A copy of the built package with no native build in it, as a user gets when the addon was
+ * never compiled: run a child there (cwd) and `require('node-ksm')` loads the copy.
+ */
+export function packageWithoutAddon(): string {
+  if (withoutAddon) return withoutAddon;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-no-addon-'));
+  fs.copyFileSync(path.join(packageRoot, 'package.json'), path.join(dir, 'package.json'));
+  fs.cpSync(path.join(packageRoot, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(dir, 'node_modules'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  withoutAddon = dir;
+  return dir;
 }

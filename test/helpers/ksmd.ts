@@ -1,6 +1,7 @@
 // The one place tests touch ksmd: save its settings, set fast ones, restore them all in
 // `finally`, even when the test fails.
 import fs from 'node:fs';
+import { KSMD_FILES, type KsmdValues } from '../../lib/kernel/parse.js';
 
 const KSM_DIR = '/sys/kernel/mm/ksm';
 const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs'] as const;
@@ -70,4 +71,11 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, interva
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The camelCase key of a ksmd file, from the library's one table of their names. */
+export function ksmdKey(file: string): keyof KsmdValues {
+  const key = (Object.keys(KSMD_FILES) as (keyof KsmdValues)[]).find((name) => KSMD_FILES[name] === file);
+  if (!key) throw new Error(`no ksmd file named ${file}`);
+  return key;
 }

@@ -1,0 +1,148 @@
+// Loads the addon once, on first use. Importing the package never throws: where the addon
+// cannot be loaded (not Linux, build missing or broken) every KSM call throws one
+// KsmUnsupportedError that says why and what would fix it.
+import os from 'node:os';
+import path from 'node:path';
+import bindings from 'bindings';
+import { KsmUnsupportedError, toKsmError } from '../errors.js';
+import { withHint } from './hints.js';
+import { requireLinux } from './platform.js';
+
+/** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
+export type MemoryLike = ArrayBuffer | ArrayBufferView;
+
+/** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
+export interface NativeBinding {
+  readonly pageSize: number;
+  /** Page-aligned, zeroed, mergeable memory as an ArrayBuffer, given back to the allocator when
+   *  the last ArrayBuffer over it is gone; null where the runtime refuses memory from outside
+   *  its heap. */
+  allocate(length: number): ArrayBuffer | null;
+  /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if
+   *  none. A mark on memory the allocator does not own is recorded under `owner` (0: not). */
+  advise(view: MemoryLike, offset: number, length: number, mergeable: boolean, owner: number): number;
+  /** Unmarks the recorded marks of these owners, whose ArrayBuffers were collected. */
+  releaseMarks(owners: number[]): void;
+  /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
+  inspectPages(view: MemoryLike): NativePageState;
+  /** The address of the view's first byte and the byte offsets of its whole pages. */
+  pageSpan(view: MemoryLike): PageSpan;
+  /** @internal Diagnostics: what the page-aligned allocator holds now (all threads). */
+  allocatorStats(): AllocatorStats;
+  /** Returns spare memory to the kernel if nothing was allocated since the last call; whether
+   *  the allocator still holds anything a later call could return. */
+  trimAllocator(): boolean;
+  /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
+  externalBuffersAllowed(): boolean;
+  /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */
+  probeMergeable(): number;
+  setProcessMerge(enabled: boolean): void;
+  getProcessMerge(): boolean;
+}
+
+/** @internal Diagnostics of the allocator, for tests. */
+export interface AllocatorStats {
+  /** Arena mappings, empty ones kept for reuse included. */
+  arenas: number;
+  /** Blocks handed out whose memory some ArrayBuffer can still reach, and their bytes. */
+  liveBlocks: number;
+  liveBytes: number;
+  /** Freed slots kept resident and zeroed for reuse (bounded, given back when idle). */
+  keptBytes: number;
+  /** Ranges of live blocks their user unmarked. */
+  unmarkedRanges: number;
+  /** Marks on memory the allocator does not own, until their ArrayBuffers are collected. */
+  heapMarks: number;
+}
+
+/** The address of a view's first byte and the byte offsets of its whole pages. */
+export interface PageSpan {
+  address: number;
+  start: number;
+  end: number;
+}
+
+export interface NativePageState extends PageSpan {
+  pages: number;
+  present?: number;
+  merged?: number;
+  zeroPages?: number;
+  /** @internal Diagnostics: preads made of each file (tests count them). */
+  reads: { pagemap: number; kpageflags: number };
+}
+
+const packageRoot = path.resolve(__dirname, '..', '..');
+
+let binding: NativeBinding | undefined;
+let unavailable: KsmUnsupportedError | undefined;
+
+/** Why KSM cannot be used through this addon, from probing madvise once; undefined if it can. */
+function probeKsm(binding: NativeBinding): string | undefined {
+  const err = binding.probeMergeable();
+  if (err === os.constants.errno.EINVAL) {
+    return `this kernel (${os.release()}) was built without KSM (CONFIG_KSM): madvise(MADV_MERGEABLE) ` +
+      'answers EINVAL; use a kernel with CONFIG_KSM=y';
+  }
+  if (err === os.constants.errno.EPERM || err === os.constants.errno.ENOSYS) {
+    return `a seccomp filter blocks madvise(MADV_MERGEABLE) (${err === os.constants.errno.EPERM ? 'EPERM' : 'ENOSYS'}); ` +
+      'run without the container runtime\'s seccomp profile, or one that allows madvise';
+  }
+  return undefined;
+}
+
+function load(): NativeBinding {
+  requireLinux();
+  // Only the Release build is tried, so a stale Debug build cannot win.
+  let loaded: NativeBinding;
+  try {
+    loaded = bindings({
+      bindings: 'ksm.node',
+      module_root: packageRoot,
+      try: [['module_root', 'build', 'Release', 'bindings']],
+    }) as NativeBinding;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new KsmUnsupportedError([
+      `the native addon could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
+    ]);
+  }
+  const unusable = probeKsm(loaded);
+  if (unusable) throw new KsmUnsupportedError([unusable]);
+  return loaded;
+}
+
+/**
+ * The addon, loaded on first use, once KSM is known to work through it; throws
+ * KsmUnsupportedError where it cannot be loaded or KSM cannot be used at all.
+ */
+export function native(): NativeBinding {
+  if (binding) return binding;
+  if (unavailable) throw unavailable;
+  try {
+    binding = load();
+    return binding;
+  } catch (error) {
+    unavailable = error as KsmUnsupportedError;
+    throw unavailable;
+  }
+}
+
+/** Why the addon is unavailable, or undefined when it loaded. Never throws. */
+export function nativeUnavailableReasons(): readonly string[] | undefined {
+  try {
+    native();
+    return undefined;
+  } catch (error) {
+    return (error as KsmUnsupportedError).reasons;
+  }
+}
+
+/** Runs a native call, turning a failed system call into a KsmError that says what to do. */
+export function callNative<T>(call: (binding: NativeBinding) => T): T {
+  const loaded = native();
+  try {
+    return call(loaded);
+  } catch (error) {
+    throw withHint(toKsmError(error));
+  }
+}

@@ -1,0 +1,192 @@
+// Pure parsers for the kernel's KSM files, and the arithmetic on what they say: text and
+// numbers in, values out. Nothing here touches the file system; the readers beside it hand the
+// text over.
+
+/** Per-process KSM figures, from /proc/<pid>/ksm_stat. A field the kernel does not report is undefined. */
+export interface ProcessStats {
+  /** Pages of this process currently merged with others (ksm_merging_pages, 5.19+). */
+  mergingPages: number | undefined;
+  /** Reverse-map items KSM keeps for this process: one per scanned page (ksm_rmap_items, 6.1+). */
+  rmapItems: number | undefined;
+  /** Empty pages merged with the kernel's zero page (ksm_zero_pages, 6.6+). */
+  zeroPages: number | undefined;
+  /** Bytes KSM saves for this process net of its metadata; may be negative (ksm_process_profit, 6.4+). */
+  profitBytes: number | undefined;
+  /** Process-wide merge is on (PR_SET_MEMORY_MERGE) (ksm_merge_any, 6.14+). */
+  mergeAny: boolean | undefined;
+  /** Some mapping of the process is mergeable (ksm_mergeable, 6.14+). */
+  mergeable: boolean | undefined;
+}
+
+const PROCESS_FIELDS: Record<string, keyof ProcessStats> = {
+  ksm_merging_pages: 'mergingPages',
+  ksm_rmap_items: 'rmapItems',
+  ksm_zero_pages: 'zeroPages',
+  ksm_process_profit: 'profitBytes',
+  ksm_merge_any: 'mergeAny',
+  ksm_mergeable: 'mergeable',
+};
+
+function emptyProcessStats(): ProcessStats {
+  return { mergingPages: undefined, rmapItems: undefined, zeroPages: undefined, profitBytes: undefined,
+    mergeAny: undefined, mergeable: undefined };
+}
+
+/** A kernel value: yes/no as booleans, integers as numbers, anything else undefined. */
+function parseValue(text: string): number | boolean | undefined {
+  if (text === 'yes') return true;
+  if (text === 'no') return false;
+  return /^-?\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * /proc/<pid>/ksm_stat. Lines are `name value` or, for the yes/no lines of 6.14+,
+ * `name: value`; unknown lines (from newer kernels) are ignored.
+ */
+export function parseKsmStat(text: string): ProcessStats {
+  const stats = emptyProcessStats();
+  for (const line of text.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space < 0) continue;
+    const name = line.slice(0, line[space - 1] === ':' ? space - 1 : space);
+    const key = PROCESS_FIELDS[name];
+    if (key !== undefined) (stats as unknown as Record<string, unknown>)[key] = parseValue(line.slice(space + 1).trim());
+  }
+  return stats;
+}
+
+/** /proc/<pid>/ksm_merging_pages (5.19+, the only per-process file before ksm_stat). */
+export function parseMergingPages(text: string): ProcessStats {
+  return { ...emptyProcessStats(), mergingPages: parseValue(text.trim()) as number | undefined };
+}
+
+/** The ksmd settings and counters of /sys/kernel/mm/ksm; a file the kernel lacks is undefined. */
+export interface KsmdValues {
+  run: number | undefined;
+  pagesToScan: number | undefined;
+  sleepMillisecs: number | undefined;
+  pagesShared: number | undefined;
+  pagesSharing: number | undefined;
+  pagesUnshared: number | undefined;
+  pagesVolatile: number | undefined;
+  fullScans: number | undefined;
+  generalProfit: number | undefined;
+  ksmZeroPages: number | undefined;
+  maxPageSharing: number | undefined;
+  useZeroPages: number | undefined;
+  mergeAcrossNodes: number | undefined;
+  smartScan: number | undefined;
+  pagesSkipped: number | undefined;
+  pagesScanned: number | undefined;
+  stableNodeChains: number | undefined;
+  stableNodeDups: number | undefined;
+  stableNodeChainsPruneMillisecs: number | undefined;
+  /** The selected mode, e.g. 'none' or 'scan-time'. */
+  advisorMode: string | undefined;
+  advisorMaxCpu: number | undefined;
+  advisorTargetScanTime: number | undefined;
+  advisorMinPagesToScan: number | undefined;
+  advisorMaxPagesToScan: number | undefined;
+}
+
+/** The file in /sys/kernel/mm/ksm behind each key. */
+export const KSMD_FILES: Readonly<Record<keyof KsmdValues, string>> = {
+  run: 'run',
+  pagesToScan: 'pages_to_scan',
+  sleepMillisecs: 'sleep_millisecs',
+  pagesShared: 'pages_shared',
+  pagesSharing: 'pages_sharing',
+  pagesUnshared: 'pages_unshared',
+  pagesVolatile: 'pages_volatile',
+  fullScans: 'full_scans',
+  generalProfit: 'general_profit',
+  ksmZeroPages: 'ksm_zero_pages',
+  maxPageSharing: 'max_page_sharing',
+  useZeroPages: 'use_zero_pages',
+  mergeAcrossNodes: 'merge_across_nodes',
+  smartScan: 'smart_scan',
+  pagesSkipped: 'pages_skipped',
+  pagesScanned: 'pages_scanned',
+  stableNodeChains: 'stable_node_chains',
+  stableNodeDups: 'stable_node_dups',
+  stableNodeChainsPruneMillisecs: 'stable_node_chains_prune_millisecs',
+  advisorMode: 'advisor_mode',
+  advisorMaxCpu: 'advisor_max_cpu',
+  advisorTargetScanTime: 'advisor_target_scan_time',
+  advisorMinPagesToScan: 'advisor_min_pages_to_scan',
+  advisorMaxPagesToScan: 'advisor_max_pages_to_scan',
+};
+
+/**
+ * One sysfs value: a number, or for a choice file such as advisor_mode
+ * ("[none] scan-time") the selected word.
+ */
+export function parseSysfsValue(text: string): number | string | undefined {
+  const value = text.trim();
+  const selected = /\[([^\]]+)\]/.exec(value);
+  if (selected) return selected[1];
+  return /^-?\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** What the ksmd counters mean in bytes saved and sharers per KSM page, for a page size. */
+export function savings({ pagesSharing, pagesShared }: Pick<KsmdValues, 'pagesSharing' | 'pagesShared'>,
+  pageSize: number): { savedBytes: number | undefined; sharingRatio: number | undefined } {
+  return {
+    savedBytes: pagesSharing === undefined ? undefined : pagesSharing * pageSize,
+    sharingRatio: pagesSharing === undefined || pagesShared === undefined ? undefined
+      : pagesShared === 0 ? 0 : pagesSharing / pagesShared,
+  };
+}
+
+/**
+ * The whole pages an advice covered, as offsets within the view: from `start` (the first page
+ * boundary inside [offset, offset + length), or -1 when no whole page fits) through every whole
+ * page up to the range's end.
+ */
+export function advisedPages(offset: number, length: number, start: number, pageSize: number):
+  { start: number; end: number; bytes: number; pages: number } {
+  if (start < 0) return { start: offset, end: offset, bytes: 0, pages: 0 };
+  const pages = Math.floor((offset + length - start) / pageSize);
+  const bytes = pages * pageSize;
+  return { start, end: start + bytes, bytes, pages };
+}
+
+/** The KSM counters of /proc/vmstat (cow_ksm, ksm_swpin_copy), undefined where absent. */
+export function parseVmstatKsm(text: string): { cowKsm: number | undefined; ksmSwpinCopy: number | undefined } {
+  const find = (name: string) => {
+    const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  return { cowKsm: find('cow_ksm'), ksmSwpinCopy: find('ksm_swpin_copy') };
+}
+
+const SMAPS_HEADER = /^([0-9a-f]+)-([0-9a-f]+) /gm;
+
+/** The start address of the last mapping header in a piece of /proc/<pid>/smaps text, or -1. */
+export function lastSmapsMappingStart(text: string): number {
+  let last = -1;
+  for (const match of text.matchAll(SMAPS_HEADER)) last = parseInt(match[1], 16);
+  return last;
+}
+
+/**
+ * Whether every byte of [begin, end) lies in mappings whose VmFlags carry `flag`
+ * (e.g. 'mg' for mergeable), given /proc/<pid>/smaps text that reaches past end.
+ * An empty range is not flagged.
+ */
+export function isRangeFlagged(smaps: string, begin: number, end: number, flag: string): boolean {
+  if (end <= begin) return false;
+  let covered = begin; // everything below this address is known to be flagged
+  const headers = [...smaps.matchAll(SMAPS_HEADER)];
+  for (let i = 0; i < headers.length && covered < end; i++) {
+    const start = parseInt(headers[i][1], 16);
+    const stop = parseInt(headers[i][2], 16);
+    if (stop <= covered) continue;
+    if (start > covered) return false; // a hole, or a mapping that starts past the range
+    const body = smaps.slice(headers[i].index, headers[i + 1]?.index ?? smaps.length);
+    const flags = /^VmFlags:(.*)$/m.exec(body)?.[1].trim().split(/\s+/) ?? [];
+    if (!flags.includes(flag)) return false;
+    covered = stop;
+  }
+  return covered >= end;
+}

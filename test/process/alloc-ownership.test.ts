@@ -1,0 +1,131 @@
+import { constants as bufferConstants } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { allocMergeable, capabilities } from '../../lib/index.js';
+import { native } from '../../lib/kernel/addon.js';
+import { fixture } from '../helpers/paths.js';
+import { collect } from '../helpers/gc.js';
+import { runNode, runNodeJson } from '../helpers/child.js';
+import { underSanitizer } from '../helpers/proc.js';
+
+// The allocator's ownership rule: a block is reused or unmapped only when no ArrayBuffer
+// anywhere can reach it, whatever detaches, transfers or tears down around it; and what the
+// user chose about marking outlives nothing it should not.
+const linux = process.platform === 'linux';
+const address = (view: ArrayBufferView) => native().pageSpan(view).address;
+/** Collects, then trims twice with nothing allocated between: what an idle process's timer does. */
+async function trimIdle() {
+  await collect();
+  native().trimAllocator();
+  native().trimAllocator();
+  return native().allocatorStats();
+}
+interface DetachReport {
+  received: number; intact: boolean; overlapping: number; liveWhileHeld: number;
+  liveWhileOnlyItIsHeld: number; stillIntact: boolean; liveAfterDropped: number;
+}
+// ArrayBuffer.prototype.transfer: Node 21+ by default, Node 20 behind a V8 flag.
+const transferFlag = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'
+  ? [] : ['--harmony-rab-gsab-transfer'];
+
+describe.skipIf(!linux)('memory a worker detached and handed on outlives the worker', () => {
+  it.each([
+    ['a BYOB read of a byte stream, then postMessage with a transfer list', 'byob'],
+    ['postMessage of the Buffer\'s own ArrayBuffer in a transfer list', 'postMessage'],
+    ['ArrayBuffer.prototype.transfer(), then postMessage with a transfer list', 'transfer'],
+  ])('%s: the received bytes stay intact, no later allocation overlaps them, and the block goes back only when they are dropped',
+    (_how, how) => {
+      for (const size of [3 * 4096, 4 * 1024 * 1024]) { // a slot, and a mapping of its own
+        const report = runNodeJson<DetachReport>('',
+          { args: ['--expose-gc', ...transferFlag, fixture('detach-and-exit.cjs'), how, String(size)] });
+        expect(report).toEqual({
+          received: size, intact: true, overlapping: 0, liveWhileHeld: 65, liveWhileOnlyItIsHeld: 1,
+          stillIntact: true, liveAfterDropped: 0,
+        });
+      }
+    });
+});
+
+describe.skipIf(!linux)('worker.terminate() while a worker is inside a native call', () => {
+  it.each(['allocMergeable', 'markMergeable', 'unmarkMergeable', 'inspect', 'mergeableFrom', 'readFileMergeable'])(
+    '%s: 100 terminations, the process lives, and the allocator holds nothing once all is collected', (entry) => {
+      const result = runNode('', { args: ['--expose-gc', fixture('terminate-busy.cjs'), '100', entry] });
+      expect(result.stderr).not.toMatch(/terminate called|Aborted|FATAL ERROR/);
+      expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
+      const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+      expect(report.terminated).toEqual({ [entry]: 100 });
+      expect(report.allocator).toEqual({ arenas: 0, liveBlocks: 0, liveBytes: 0, keptBytes: 0, unmarkedRanges: 0, heapMarks: 0 });
+    }, 120_000);
+});
+
+describe.skipIf(!linux)('failure paths of making a Buffer over a block', () => {
+  it('a length past what a Buffer can hold is refused before any block is taken: no double free, nothing held', async () => {
+    await collect();
+    const before = native().allocatorStats();
+    expect(() => native().allocate(bufferConstants.MAX_LENGTH + 1)).toThrow(RangeError);
+    expect(() => native().allocate(0)).toThrow(RangeError);
+    await collect();
+    expect(native().allocatorStats()).toEqual(before);
+  });
+});
+
+describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', () => {
+  it.each([4096, 64 * 1024, 1024 * 1024])('%i bytes freed and allocated again come from the same kept memory, zeroed', async (size) => {
+    await trimIdle();
+    let first: Buffer | undefined = allocMergeable(size, 0xee);
+    const firstAddress = address(first);
+    first = undefined;
+    await collect();
+    const kept = native().allocatorStats();
+    expect(kept.arenas).toBe(1); // its arena was emptied but stays mapped
+    expect(kept.keptBytes).toBe(size); // and its slot resident
+    const second = allocMergeable(size);
+    expect(address(second)).toBe(firstAddress);
+    expect(second.every((byte) => byte === 0)).toBe(true);
+    expect(native().allocatorStats()).toMatchObject({ arenas: 1, keptBytes: 0, liveBlocks: 1 });
+  });
+
+  it('once nothing is allocated between two trims, kept slots and empty arenas go back to the kernel', async () => {
+    await trimIdle();
+    for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 1); // garbage at once
+    const live = allocMergeable(4096, 2);
+    await collect();
+    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    allocMergeable(1); // so this trim sees an allocation since the last, whenever the timer ticked
+    expect(native().trimAllocator()).toBe(true); // busy: nothing given back
+    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    expect(native().trimAllocator()).toBe(true); // idle now; `live` still holds an arena
+    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 1 }); // the 64 KiB class's is gone
+    expect(live.every((byte) => byte === 2)).toBe(true);
+  });
+
+  it('the idle timer gives kept memory back by itself within about two seconds', async () => {
+    await trimIdle();
+    allocMergeable(64 * 1024, 1); // garbage at once
+    await collect();
+    expect(native().allocatorStats().keptBytes).toBe(64 * 1024);
+    // Two ticks of a 1 s timer; more under load, so the bound is loose.
+    const began = Date.now();
+    while (native().allocatorStats().keptBytes > 0 && Date.now() - began < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(Date.now() - began).toBeGreaterThanOrEqual(900); // not before a tick had seen it idle
+    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 0 });
+  });
+});
+
+describe.skipIf(!linux)('what the user chose about marking', () => {
+  it.skipIf(!capabilities().processMerge || underSanitizer(''))(`turning process-wide merge off marks again the allocator's memory and the user's heap marks, but not what the user unmarked${
+    linux && !capabilities().processMerge ? ' (skipped: process-wide merge needs Linux 6.4)' : ''}${
+    underSanitizer('') ? ' (skipped under AddressSanitizer: turning it off walks all of its shadow memory)' : ''}`, () => {
+    const marked = { slot: false, ownMapping: false, untouched: true, heapMarked: true, heapUnmarked: false };
+    expect(runNodeJson('', { args: [fixture('remark-after-process-merge.cjs')] }))
+      .toEqual({ before: marked, after: marked });
+  });
+
+  it('a mark on a Buffer.alloc does not outlive it: of 32 fresh 16 KiB Buffer.allocs in its freed memory, none is in mergeable pages', () => {
+    const report = runNodeJson<Record<string, number | boolean>>('', { args: ['--expose-gc', fixture('heap-marks.cjs')] });
+    expect(report).toMatchObject({ recordedWhileAlive: 2, recordedAfterCollect: 1, freshInMergeablePages: 0, fresh: 32,
+      keptStillMarked: true });
+    expect(report.pages).toBeGreaterThanOrEqual(22);
+  });
+});

@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { externalBuffersAllowed } from '../../lib/alloc.js';
+import {
+  allocMergeable, isMarkedMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
+} from '../../lib/index.js';
+import { native } from '../../lib/kernel/addon.js';
+import { packageRoot, runNodeJson } from '../helpers/child.js';
+import { collect } from '../helpers/gc.js';
+import { PAGE_SIZE } from '../helpers/page-size.cjs';
+import { fixture } from '../helpers/paths.js';
+import { underSanitizer } from '../helpers/proc.js';
+
+const PAGE = PAGE_SIZE;
+const linux = process.platform === 'linux';
+const address = (view: ArrayBufferView) => native().pageSpan(view).address;
+
+describe.skipIf(!linux)('allocMergeable', () => {
+  it.each([1, 100, PAGE - 1, PAGE, PAGE + 1, 6 * 1024, 64 * PAGE, 64 * PAGE + 1, 3 * 1024 * 1024])(
+    '%i bytes: page-aligned, zero-filled, marked mergeable', (size) => {
+      const buffer = allocMergeable(size);
+      expect(Buffer.isBuffer(buffer)).toBe(true);
+      expect(buffer.length).toBe(size);
+      expect(address(buffer) % PAGE).toBe(0);
+      expect(buffer.equals(Buffer.alloc(size))).toBe(true);
+      if (size >= PAGE) expect(isMarkedMergeable(buffer)).toBe(true);
+      buffer.fill(0xab); // writable to the last byte
+      expect(buffer[size - 1]).toBe(0xab);
+    });
+
+  it('fills like Buffer.alloc(size, fill, encoding)', () => {
+    expect(allocMergeable(10, 'ab')).toEqual(Buffer.alloc(10, 'ab'));
+    expect(allocMergeable(9, 'aGk=', 'base64')).toEqual(Buffer.alloc(9, 'aGk=', 'base64'));
+    expect(allocMergeable(5000, 7)).toEqual(Buffer.alloc(5000, 7));
+    expect(allocMergeable(3, Buffer.from([1, 2]))).toEqual(Buffer.from([1, 2, 1]));
+  });
+
+  it('gives a zero-length Buffer for size 0', () => {
+    expect(allocMergeable(0).length).toBe(0);
+  });
+
+  it('hands back zeroed memory when a freed slot is reused', () => {
+    for (let round = 0; round < 50; round++) {
+      const buffer = allocMergeable(PAGE);
+      expect(buffer.every((byte) => byte === 0)).toBe(true);
+      buffer.fill(round + 1);
+    }
+  });
+
+  it.each([[-1, RangeError, 'ERR_OUT_OF_RANGE'], [1.5, RangeError, 'ERR_OUT_OF_RANGE'],
+    [NaN, RangeError, 'ERR_OUT_OF_RANGE'], [2 ** 53, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['4096', TypeError, 'ERR_INVALID_ARG_TYPE'], [undefined, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [4096n, TypeError, 'ERR_INVALID_ARG_TYPE']] as const)('size %s throws %o', (size, type, code) => {
+    expect(() => allocMergeable(size as never)).toThrow(type);
+    expect(() => allocMergeable(size as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('reports that this runtime accepts external buffers', () => {
+    allocMergeable(1);
+    expect(externalBuffersAllowed()).toBe(true);
+  });
+
+  it('falls back to a marked plain Buffer where the runtime refuses external buffers', () => {
+    // In a child: once refused, the answer is kept for the life of the process.
+    const report = runNodeJson<Record<string, unknown>>(`
+      const ksm = require('node-ksm');
+      const { native } = require('./dist/kernel/addon.js');
+      const { externalBuffersAllowed } = require('./dist/alloc.js');
+      let calls = 0;
+      native().allocate = () => { calls++; return null; };
+      const buffers = [ksm.allocMergeable(8 * 4096, 1), ksm.allocMergeable(8 * 4096, 1)];
+      const { start } = native().pageSpan(buffers[0]);
+      console.log(JSON.stringify({ length: buffers[0].length, filled: buffers[0].every((b) => b === 1),
+        external: externalBuffersAllowed(), calls, interiorMarked: ksm.isMarkedMergeable(buffers[0].subarray(start, start + 6 * ${PAGE})),
+        reported: ksm.capabilities().externalBuffers }));`);
+    expect(report).toEqual({ length: 8 * PAGE, filled: true, external: false, calls: 1, interiorMarked: true, reported: false });
+  });
+});
+
+describe.skipIf(!linux)('mergeableFrom', () => {
+  it.each([
+    ['a Buffer', Buffer.from('hello world')],
+    ['a Uint16Array', new Uint16Array([1, 2, 65535])],
+    ['a Float64Array view with an offset', new Float64Array(new ArrayBuffer(64), 8, 3).fill(1.5)],
+    ['a DataView', new DataView(Uint8Array.from([9, 8, 7, 6]).buffer, 1, 2)],
+    ['an ArrayBuffer', Uint8Array.from([1, 2, 3]).buffer],
+    ['a SharedArrayBuffer (copied into private memory)', new SharedArrayBuffer(5)],
+  ])('copies %s byte for byte into page-aligned memory', (_name, data) => {
+    const bytes = ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data as ArrayBuffer);
+    const copy = mergeableFrom(data);
+    expect(copy.equals(bytes)).toBe(true);
+    expect(address(copy) % PAGE).toBe(0);
+  });
+
+  it('encodes strings (utf8 by default)', () => {
+    expect(mergeableFrom('héllo').toString()).toBe('héllo');
+    expect(mergeableFrom('68656c6c6f', 'hex').toString()).toBe('hello');
+    expect(mergeableFrom('').length).toBe(0);
+  });
+
+  it('rejects other types and detached memory', () => {
+    for (const value of [undefined, null, 5, {}, [1]]) {
+      expect(() => mergeableFrom(value as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(() => mergeableFrom(buffer)).toThrow(expect.objectContaining({ code: 'ERR_KSM_DETACHED_BUFFER' }));
+  });
+});
+
+describe.skipIf(!linux)('readFileMergeable', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-'));
+  const file = path.join(dir, 'data.bin');
+  const content = Buffer.alloc(3 * 1024 * 1024 + 123, 'node-ksm data ');
+  fs.writeFileSync(file, content);
+
+  it.each([['sync', readFileMergeable], ['async', readFileMergeableAsync]] as const)(
+    '%s: the file\'s bytes in page-aligned, marked memory', async (_how, read) => {
+      const data = await read(file);
+      expect(data.equals(content)).toBe(true);
+      expect(address(data) % PAGE).toBe(0);
+      expect(isMarkedMergeable(data)).toBe(true);
+    });
+
+  it.each([['sync', readFileMergeable], ['async', readFileMergeableAsync]] as const)(
+    '%s: files whose size the kernel does not report (/proc) and empty files', async (_how, read) => {
+      expect((await read('/proc/self/status')).toString()).toMatch(/^Name:/);
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      expect((await read(path.join(dir, 'empty'))).length).toBe(0);
+    });
+
+  it('a missing file throws the file system\'s ENOENT, in both forms', async () => {
+    expect(() => readFileMergeable(path.join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    await expect(readFileMergeableAsync(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(() => readFileMergeable(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
+
+describe.skipIf(!linux)('reusing freed memory', () => {
+  it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
+    'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
+      expect(globalThis.gc).toBeTypeOf('function');
+      const keep = allocMergeable(size); // keeps the arena mapped, so its freed slots are reused
+      let used: Buffer[] | undefined = Array.from({ length: 64 }, () => allocMergeable(size, 0xee));
+      const addresses = new Set(used.map(address));
+      used = undefined;
+      await collect();
+      const fresh = Array.from({ length: 64 }, () => allocMergeable(size));
+      expect(fresh.filter((b) => addresses.has(address(b))).length).toBeGreaterThan(0); // reuse happened
+      for (const buffer of fresh) expect(buffer.every((byte) => byte === 0)).toBe(true);
+      const template = Buffer.alloc(size, 'abc');
+      for (const copy of Array.from({ length: 8 }, () => mergeableFrom(template))) expect(copy.equals(template)).toBe(true);
+      expect(keep.length).toBe(size);
+    });
+});
+
+describe.skipIf(!linux)('worker threads', () => {
+  it('4 threads allocate, check and free concurrently from the shared arenas', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const entry = path.join(packageRoot, 'dist', 'index.js');
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const ksm = require(workerData.entry);
+      (async () => {
+        let wrong = 0;
+        const zeros = Buffer.alloc(300000); // compared in C: a callback per byte would be most of the test's time
+        for (let round = 0; round < 20; round++) {
+          const sizes = [100, 4096, 6144, 65536, 300000];
+          const buffers = Array.from({ length: 500 }, (_, i) => ksm.allocMergeable(sizes[i % 5]));
+          for (const [i, b] of buffers.entries()) {
+            if (!b.equals(zeros.subarray(0, b.length))) wrong++;
+            b.fill(workerData.id + i);
+          }
+          for (const [i, b] of buffers.entries()) if (b[b.length - 1] !== ((workerData.id + i) & 255)) wrong++;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        parentPort.postMessage(wrong);
+      })();`;
+    const results = await Promise.all([1, 2, 3, 4].map((id) => new Promise<number>((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: { id, entry } });
+      worker.once('message', (wrong: number) => { void worker.terminate(); resolve(wrong); });
+      worker.once('error', reject);
+    })));
+    expect(results).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe.skipIf(!linux)('allocator memory stays mergeable', () => {
+  it.skipIf(underSanitizer(''))('after process-wide merge is turned off, which clears every mapping\'s mark (not under ' +
+    'AddressSanitizer: turning it off walks all of its shadow memory)', async () => {
+    const { enableProcessMerge, disableProcessMerge } = await import('../../lib/index.js');
+    const small = allocMergeable(PAGE);
+    const large = allocMergeable(4 * 1024 * 1024);
+    enableProcessMerge();
+    disableProcessMerge();
+    expect(isMarkedMergeable(small)).toBe(true);
+    expect(isMarkedMergeable(large)).toBe(true);
+  });
+
+  it('after a buffer its user unmarked is freed, the slot goes out marked again', async () => {
+    const { unmarkMergeable } = await import('../../lib/index.js');
+    const keep = allocMergeable(PAGE);
+    let unmarked: Buffer | undefined = allocMergeable(PAGE);
+    unmarkMergeable(unmarked);
+    expect(isMarkedMergeable(unmarked)).toBe(false);
+    const addressOf = address(unmarked);
+    unmarked = undefined;
+    await collect();
+    const reused = Array.from({ length: 64 }, () => allocMergeable(PAGE));
+    const again = reused.find((b) => address(b) === addressOf);
+    expect(again).toBeDefined();
+    expect(isMarkedMergeable(again!)).toBe(true);
+    expect(keep.length).toBe(PAGE);
+  });
+});
+
+describe.skipIf(!linux)('the mapping count stays bounded', () => {
+  it('100,000 live allocMergeable(4096) add at most 256 mappings, and all go back after GC', () => {
+    const report = runNodeJson<{
+      before: { maps: number; rss: number }; live: { maps: number }; after: { maps: number; rss: number };
+      rightLength: boolean; zeroFilled: boolean; pageAligned: boolean; marked: boolean;
+    }>('', { args: ['--expose-gc', fixture('alloc-lifecycle.cjs'), '100000', '4096'] });
+    expect(report).toMatchObject({ rightLength: true, zeroFilled: true, pageAligned: true, marked: true });
+    expect(report.live.maps - report.before.maps).toBeLessThanOrEqual(256);
+    expect(report.after.maps - report.before.maps).toBeLessThanOrEqual(16);
+    expect(report.after.rss - report.before.rss).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+});
+

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { packageWithoutAddon, runNode, runNodeJson } from '../helpers/child.js';
+
+// Each case imports the built package in a child, calls a KSM function and reports what it threw.
+const callAndReport = `
+  let error;
+  try { ksm.markMergeable(Buffer.alloc(8192)); } catch (e) { error = e; }
+  console.log(JSON.stringify({
+    exports: Object.keys(ksm).sort(),
+    name: error?.name, code: error?.code, message: error?.message, reasons: error?.reasons,
+    isKsmError: error instanceof ksm.KsmError,
+  }));`;
+interface Report {
+  exports: string[];
+  name?: string;
+  code?: string;
+  message?: string;
+  reasons?: string[];
+  isKsmError: boolean;
+}
+
+describe('importing the package', () => {
+  it('serves require and import with the same exports and one shared instance', () => {
+    const cjs = runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`);
+    const esm = runNodeJson<Report>(`import * as ksm from 'node-ksm'; ${callAndReport}`, { module: true });
+    // Node adds `default` (module.exports) and `__esModule` to a CommonJS module's namespace.
+    const named = esm.exports.filter((name) => name !== 'default' && name !== '__esModule');
+    expect(named).toEqual(cjs.exports);
+    expect(cjs.exports).toContain('markMergeable');
+
+    const same = runNodeJson<boolean>(`
+      import { createRequire } from 'node:module';
+      import { KsmError } from 'node-ksm';
+      console.log(JSON.stringify(createRequire(import.meta.url)('node-ksm').KsmError === KsmError));`,
+    { module: true });
+    expect(same).toBe(true);
+  });
+
+  it.each([
+    ['require', false, `Object.defineProperty(process, 'platform', { value: 'darwin' });
+      const ksm = require('node-ksm');`],
+    ['import', true, `Object.defineProperty(process, 'platform', { value: 'darwin' });
+      const ksm = await import('node-ksm');`],
+  ])('does not throw on macOS (%s); KSM calls throw KsmUnsupportedError', (_how, module, load) => {
+    const report = runNodeJson<Report>(`${load} ${callAndReport}`, { module });
+    expect(report.exports).toContain('markMergeable');
+    expect(report.name).toBe('KsmUnsupportedError');
+    expect(report.code).toBe('ERR_KSM_UNSUPPORTED');
+    expect(report.isKsmError).toBe(true);
+    expect(report.reasons).toEqual(['KSM is a Linux kernel feature and this is darwin']);
+  });
+
+  it.skipIf(process.platform !== 'linux')('does not throw when the addon cannot be loaded; the reason names the failure', () => {
+    const report = runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`,
+      { cwd: packageWithoutAddon() });
+    expect(report.code).toBe('ERR_KSM_UNSUPPORTED');
+    expect(report.message).toMatch(/native addon could not be loaded \(Could not locate the bindings file/);
+    expect(report.message).toMatch(/npm rebuild node-ksm/);
+  });
+});
+
+describe('installing', () => {
+  it.each(['darwin', 'win32'])('on %s builds nothing and succeeds', (platform) => {
+    const result = runNode(`Object.defineProperty(process, 'platform', { value: '${platform}' });
+      require('./scripts/install.js');`);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`skipping the native build on ${platform}`);
+  });
+});

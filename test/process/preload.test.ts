@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../helpers/child.js';
+
+const BIN = path.join(packageRoot, 'bin', 'ksm.js');
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux)('ksm run and the preload hook', () => {
+  const mergeAny = `console.log(require('fs').readFileSync('/proc/self/ksm_stat', 'utf8').match(/ksm_merge_any: (\\w+)/)[1])`;
+  const node = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, args,
+    { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, NODE_KSM_MERGE: undefined, ...env } });
+
+  it.each([
+    ['-r', ['-r', 'node-ksm/register']],
+    ['--import', ['--import', 'node-ksm/register']],
+  ])('%s node-ksm/register with NODE_KSM_MERGE=1 turns merge on; without it, off', (_how, flags) => {
+    expect(node([...flags, '-e', mergeAny], { NODE_KSM_MERGE: '1' }).stdout).toBe('yes\n');
+    expect(node([...flags, '-e', mergeAny]).stdout).toBe('no\n');
+  });
+
+  it('without NODE_KSM_MERGE (or with 0) says nothing; a value it does not know is said once on stderr', () => {
+    for (const env of [{}, { NODE_KSM_MERGE: '0' }, { NODE_KSM_MERGE: '' }]) {
+      const quiet = node(['-r', 'node-ksm/register', '-e', mergeAny], env);
+      expect({ stdout: quiet.stdout, stderr: quiet.stderr }).toEqual({ stdout: 'no\n', stderr: '' });
+    }
+    const typo = node(['-r', 'node-ksm/register', '-e', mergeAny], { NODE_KSM_MERGE: 'true' });
+    expect(typo.stdout).toBe('no\n');
+    expect(typo.stderr).toBe('node-ksm: NODE_KSM_MERGE="true" is not a value node-ksm knows (1 turns process-wide ' +
+      'merge on; 0 or unset leaves it off): nothing was changed\n');
+  });
+
+  it('works through NODE_OPTIONS', () => {
+    expect(node(['-e', mergeAny], { NODE_KSM_MERGE: '1', NODE_OPTIONS: '-r node-ksm/register' }).stdout).toBe('yes\n');
+  });
+
+  it('on a host that cannot merge, warns once and lets the app run', () => {
+    const result = node(['-e', `Object.defineProperty(process, 'platform', { value: 'darwin' });
+      require('node-ksm/register'); console.log('app ran')`], { NODE_KSM_MERGE: '1' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('app ran\n');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^node-ksm: NODE_KSM_MERGE=1, but process-wide merge could not be turned on: KSM is not available/);
+  });
+
+  it('ksm run starts a command with merge on and passes its exit code back', () => {
+    expect(node([BIN, 'run', '--', process.execPath, '-e', mergeAny]).stdout).toBe('yes\n');
+    expect(node([BIN, 'run', 'sh', '-c', 'grep -c "merge_any: yes" /proc/self/ksm_stat']).stdout).toBe('1\n');
+    expect(node([BIN, 'run', process.execPath, '-e', 'process.exit(3)']).status).toBe(3);
+    expect(node([BIN, 'run', '/nonexistent/command']).status).toBe(127);
+  });
+});

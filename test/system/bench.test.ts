@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../helpers/child.js';
+import { ksmdUnavailable } from '../helpers/ksmd.js';
+
+
+
+describe.skipIf(process.platform !== 'linux' || ksmdUnavailable)('npm run bench', () => {
+  it('npm run bench -- --json --quick prints only a JSON document on stdout, with every figure, and restores ksmd', () => {
+    const files = ['run', 'pages_to_scan', 'sleep_millisecs', 'advisor_mode'];
+    const read = () => files.map((f) => spawnSync('cat', [`/sys/kernel/mm/ksm/${f}`], { encoding: 'utf8' }).stdout);
+    const before = read();
+    const result = spawnSync('npm', ['run', 'bench', '--', '--json', '--quick'],
+      { cwd: packageRoot, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.machine).toMatch(/^Linux .* \d+ x /);
+    const names: string[] = report.figures.map((f: { figure: string }) => f.figure);
+    for (const part of ['markMergeable(one page) vs madvise in a C loop', 'processStats()', 'systemStats()',
+      'allocMergeable vs Buffer.alloc, 4 KiB', 'allocMergeable vs Buffer.alloc, 1 MiB', 'mergeableFrom vs Buffer.from',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 4 KiB',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 64 KiB',
+      'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 1 MiB',
+      'inspect()', "inspect() of 16 MiB vs one kpageflags read over the frames' span", 'mappings added by', 'savings: 2 copies', 'savings: 8 copies', 'scan cost: pages scanned per full scan']) {
+      expect(names.some((name) => name.startsWith(part))).toBe(true);
+    }
+    for (const figure of report.figures) {
+      expect(Number.isFinite(figure.ours)).toBe(true);
+      if (figure.goal !== undefined) expect(typeof figure.met).toBe('boolean');
+    }
+    expect(read()).toEqual(before);
+  });
+});

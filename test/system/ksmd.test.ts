@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KsmError, ksmd, mergeableFrom, waitForMerge, type KsmdSettings,
+} from '../../lib/index.js';
+import { runNodeJson } from '../helpers/child.js';
+import { ksmdUnavailable, readKsmFile, withKsmd } from '../helpers/ksmd.js';
+
+const KSM = '/sys/kernel/mm/ksm';
+const SETTINGS = ['run', 'pages_to_scan', 'sleep_millisecs', 'max_page_sharing', 'merge_across_nodes', 'use_zero_pages',
+  'smart_scan', 'advisor_mode', 'advisor_max_cpu', 'advisor_target_scan_time', 'advisor_min_pages_to_scan',
+  'advisor_max_pages_to_scan'];
+const read = (file: string) => {
+  const text = readKsmFile(file);
+  return /\[(.+)\]/.exec(text)?.[1] ?? text;
+};
+const snapshot = () => Object.fromEntries(SETTINGS.map((file) => [file, read(file)]));
+
+describe.skipIf(ksmdUnavailable)(`ksmd control${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
+  let before: Record<string, string>;
+  beforeAll(() => {
+    before = snapshot();
+  });
+  afterAll(() => {
+    // Put back every setting, the advisor first so pages_to_scan is accepted.
+    fs.writeFileSync(`${KSM}/advisor_mode`, before.advisor_mode);
+    for (const file of SETTINGS) if (read(file) !== before[file]) fs.writeFileSync(`${KSM}/${file}`, before[file]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('settings() reports every tunable file', () => {
+    const settings = ksmd.settings();
+    expect(settings.pagesToScan).toBe(Number(read('pages_to_scan')));
+    expect(settings.advisorMode).toBe(read('advisor_mode'));
+    expect(settings.maxPageSharing).toBe(Number(read('max_page_sharing')));
+    expect(Object.keys(settings).length).toBe(11);
+  });
+
+  it.each([["toString"], ["constructor"], ["__proto__"]])("configure rejects the inherited name %s", (name) => {
+    expect(() => ksmd.configure(JSON.parse(`{"${name}": 1}`))).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
+  });
+
+  it('configure() writes each setting and returns the previous values', () => {
+    ksmd.unmergeAll(); // max_page_sharing and merge_across_nodes change only with no KSM pages
+    const current = ksmd.settings();
+    const next: Partial<KsmdSettings> = {
+      pagesToScan: current.pagesToScan! + 7, sleepMillisecs: current.sleepMillisecs! + 3,
+      maxPageSharing: current.maxPageSharing! + 1, mergeAcrossNodes: current.mergeAcrossNodes ? 0 : 1,
+      useZeroPages: !current.useZeroPages, smartScan: !current.smartScan, advisorMaxCpu: 55,
+      advisorTargetScanTime: 123, advisorMinPagesToScan: 600, advisorMaxPagesToScan: 40_000,
+    };
+    const previous = ksmd.configure(next);
+    expect(previous).toEqual(Object.fromEntries(Object.keys(next).map((key) => [key, current[key as keyof KsmdSettings]])));
+    expect(read('pages_to_scan')).toBe(String(next.pagesToScan));
+    expect(read('sleep_millisecs')).toBe(String(next.sleepMillisecs));
+    expect(read('max_page_sharing')).toBe(String(next.maxPageSharing));
+    expect(read('merge_across_nodes')).toBe(String(next.mergeAcrossNodes));
+    expect(read('use_zero_pages')).toBe(next.useZeroPages ? '1' : '0');
+    expect(read('smart_scan')).toBe(next.smartScan ? '1' : '0');
+    expect(read('advisor_max_cpu')).toBe('55');
+    expect(read('advisor_target_scan_time')).toBe('123');
+    expect(read('advisor_min_pages_to_scan')).toBe('600');
+    expect(read('advisor_max_pages_to_scan')).toBe('40000');
+
+    expect(ksmd.configure({ advisorMode: 'scan-time' })).toEqual({ advisorMode: current.advisorMode });
+    expect(read('advisor_mode')).toBe('scan-time');
+    // Restoring turns the advisor off before pages_to_scan, which the kernel refuses under it.
+    ksmd.configure({ ...previous, advisorMode: 'none' });
+    expect(ksmd.settings()).toEqual(current);
+  });
+
+  it.each([
+    [{ pagesToScan: -1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ pagesToScan: 1.5 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ sleepMillisecs: 2 ** 32 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ maxPageSharing: 1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ useZeroPages: 2 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ smartScan: 'yes' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [{ advisorMode: 'fast' }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+    [{ advisorMaxCpu: 101 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ pagesToScan: '100' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [{ run: 1 }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+    [{ pages_to_scan: 100 }, TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ] as const)('configure(%j) throws %o before writing anything', (bad, type, code) => {
+    const files = snapshot();
+    // A good value beside the bad one: it must not be written either.
+    const change = { sleepMillisecs: Number(files.sleep_millisecs) + 1, ...bad };
+    expect(() => ksmd.configure(change as never)).toThrow(type);
+    expect(() => ksmd.configure(change as never)).toThrow(expect.objectContaining({ code }));
+    expect(snapshot()).toEqual(files);
+  });
+
+  it('a setting the kernel refuses (EBUSY while pages are merged) undoes the ones written before it', async () => {
+    const data = randomBytes(64 * 4096);
+    const copies = [mergeableFrom(data), mergeableFrom(data)];
+    let error: unknown;
+    let files: Record<string, string> = {};
+    await withKsmd(async () => {
+      await waitForMerge(copies[0], { timeout: 20_000 });
+      expect(Number(read('pages_shared'))).toBeGreaterThan(0);
+      files = snapshot();
+      try {
+        ksmd.configure({ pagesToScan: Number(files.pages_to_scan) + 11, maxPageSharing: Number(files.max_page_sharing) + 1 });
+      } catch (e) {
+        error = e;
+      }
+      expect(snapshot()).toEqual(files);
+    });
+    expect(error).toBeInstanceOf(KsmError);
+    expect(error).toMatchObject({ code: 'EBUSY', syscall: 'write', path: `${KSM}/max_page_sharing` });
+    expect((error as Error).message).toMatch(/unmergeAll/);
+  });
+
+  it('start(), stop() and unmergeAll() write run and return its previous value', () => {
+    const run = Number(read('run'));
+    expect(ksmd.start()).toBe(run);
+    expect(read('run')).toBe('1');
+    expect(ksmd.stop()).toBe(1);
+    expect(read('run')).toBe('0');
+    expect(ksmd.unmergeAll()).toBe(0);
+    expect(read('run')).toBe('2');
+  });
+});
+
+describe.skipIf(ksmdUnavailable)('without privileges', () => {
+  it('inspect() gives merged: undefined with marked still true; ksmd.start() throws KsmError', () => {
+    const report = runNodeJson<{ state: Record<string, unknown>; start: Record<string, unknown> }>(`
+      const ksm = require('node-ksm');
+      const buffer = ksm.allocMergeable(64 * 4096, 1);
+      let start;
+      try { ksm.ksmd.start(); start = { ok: true }; } catch (e) {
+        start = { name: e.name, code: e.code, isKsmError: e instanceof ksm.KsmError, message: e.message }; }
+      console.log(JSON.stringify({ state: ksm.inspect(buffer), start }));`, { uid: 65534, gid: 65534 });
+    expect(report.state).toEqual({ pages: 64, present: 64, marked: true });
+    expect(report.start).toMatchObject({ name: 'KsmError', code: 'EACCES', isKsmError: true });
+    expect(report.start.message).toMatch(/controlling ksmd needs root/);
+  });
+});
+
+describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
+  it('applies settings and run, and its restore puts back exactly what was there, once', () => {
+    const files = snapshot();
+    const restore = ksmd.override({ run: 1, pagesToScan: 4321, sleepMillisecs: 7 });
+    try {
+      expect([read('run'), read('pages_to_scan'), read('sleep_millisecs')]).toEqual(['1', '4321', '7']);
+    } finally {
+      restore();
+    }
+    expect(snapshot()).toEqual(files);
+    ksmd.configure({ pagesToScan: 99 });
+    restore(); // a second call changes nothing
+    expect(read('pages_to_scan')).toBe('99');
+    ksmd.configure({ pagesToScan: Number(files.pages_to_scan) });
+    expect(() => ksmd.override({ run: 3 as never })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(snapshot()).toEqual(files);
+  });
+});

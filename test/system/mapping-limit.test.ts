@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { getSystemErrorMap } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/paths.js';
+import { runNodeJson } from '../helpers/child.js';
+import { underSanitizer } from '../helpers/proc.js';
+
+const linux = process.platform === 'linux';
+const root = linux && process.getuid?.() === 0;
+
+const MAX_MAP_COUNT = '/proc/sys/vm/max_map_count';
+const asan = underSanitizer('its allocator aborts once vm.max_map_count is lowered');
+
+describe.skipIf(!root || asan)(`the mapping limit${asan ? ` (${asan})` : ''}`, () => {
+  it('with vm.max_map_count lowered, marking many small heap buffers ends in KsmError ENOMEM naming it, and the process runs on', () => {
+    const saved = fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8');
+    try {
+      const report = runNodeJson<Record<string, unknown>>('', { args: [fixture('mapping-limit.cjs')] });
+      expect(report).toMatchObject({ name: 'KsmError', isKsmError: true, code: 'ENOMEM', errno: -os.constants.errno.ENOMEM,
+        syscall: 'madvise', works: true });
+      expect(report.message).toMatch(/^ENOMEM: not enough memory, madvise \(this process has \d+ memory mappings and vm\.max_map_count is \d+: .*allocMergeable or mergeableFrom/);
+      expect(report.marked).toBeGreaterThan(500);
+      expect(report.maps as number).toBeLessThan(report.limit as number);
+    } finally {
+      fs.writeFileSync('/proc/sys/vm/max_map_count', saved);
+    }
+    expect(fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8')).toBe(saved);
+  });
+});
+
+describe.skipIf(!root || asan)(`the kernel's own refusal at the mapping limit${root ? '' : ' (skipped: lowering vm.max_map_count needs root on Linux)'}${asan ? ` (${asan})` : ''}`, () => {
+  // Kernels before 6.x answer ENOMEM at the limit; current ones EAGAIN (ENOMEM is kept for
+  // unmapped ranges). Either way the error must be shaped exactly like Node's.
+  it('madvise failing at the mapping limit becomes a KsmError shaped like Node\'s errors, naming vm.max_map_count', () => {
+    const saved = fs.readFileSync(MAX_MAP_COUNT, 'utf8');
+    try {
+      // At the limit any thread's malloc can fail: V8's background compiler threw std::bad_alloc
+      // there. One thread keeps what can fail to the calls under test.
+      const report = runNodeJson<Record<string, unknown>>('', { args: ['--single-threaded', fixture('kernel-refusal.cjs')] });
+      expect(report).toMatchObject({ name: 'KsmError', isKsmError: true, syscall: 'madvise', stillWorks: true });
+      expect(['EAGAIN', 'ENOMEM']).toContain(report.code);
+      const [code, description] = getSystemErrorMap().get(report.errno as number) ?? [];
+      expect(code).toBe(report.code);
+      // Node's form first, then what to do: the limit named, and the calls that avoid it.
+      expect(report.message).toMatch(new RegExp(`^${code}: ${description}, madvise \\(this process has \\d+ ` +
+        'memory mappings and vm.max_map_count is \\d+: .*allocMergeable or mergeableFrom.*raise vm.max_map_count\\)$'));
+      expect(report.marked).toBeGreaterThan(0);
+      expect(report.marked).toBeLessThan(1500);
+    } finally {
+      fs.writeFileSync(MAX_MAP_COUNT, saved);
+    }
+  });
+});

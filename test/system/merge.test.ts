@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { markMergeable, unmarkMergeable } from '../../lib/index.js';
+import { packageRoot, runNodeJson } from '../helpers/child.js';
+import { ksmdUnavailable, waitUntil, withKsmd, readKsmFile, waitForFullScans } from '../helpers/ksmd.js';
+import { PAGE_SIZE } from '../helpers/page-size.cjs';
+import { fixture } from '../helpers/paths.js';
+import { readKsmStat } from '../helpers/proc.js';
+
+const PAGE = PAGE_SIZE;
+const linuxOnly = process.platform !== 'linux';
+const linux = process.platform === 'linux';
+
+interface CopiesReport { mode: string; pages: number; merging: number; scans: number; maps: number; intact: boolean }
+
+describe.skipIf(linuxOnly || ksmdUnavailable)(`real merging${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
+  it('merges two identical buffers marked with markMergeable', async () => {
+    const size = 4096 * PAGE; // 16 MiB
+    const content = randomBytes(size);
+    // Each copy starts on a page boundary inside its own buffer (learned from the advised
+    // range), so their pages hold the same bytes and can merge.
+    const buffers = [Buffer.alloc(size + PAGE), Buffer.alloc(size + PAGE)];
+    const copies = buffers.map((buffer) => {
+      const { start } = markMergeable(buffer);
+      content.copy(buffer, start);
+      return markMergeable(buffer, { offset: start, length: size });
+    });
+    expect(copies.map((c) => c.pages)).toEqual([4096, 4096]);
+
+    const target = copies[0].pages + copies[1].pages - 4;
+    let merging = 0;
+    const merged = await withKsmd(() => waitUntil(() => {
+      merging = Number(readKsmStat().ksm_merging_pages);
+      return merging >= target;
+    }, 30_000));
+    expect(merging).toBeGreaterThanOrEqual(target);
+    expect(merged).toBe(true);
+    expect(buffers[0].equals(buffers[1])).toBe(true); // still alive, and merging changed no byte
+    // Unmerge now rather than whenever GC collects them (their marks go then): later tests
+    // measure pages_sharing, and must not see it fall by these 4,096 pages midway.
+    for (const buffer of buffers) unmarkMergeable(buffer);
+  });
+});
+
+describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
+  it('10,000 mergeableFrom(6 KiB) copies: at least 99% of their 20,000 pages merge; Buffer.from + markMergeable far fewer', async () => {
+    const run = (mode: string) => runNodeJson<CopiesReport>('',
+      { args: ['--expose-gc', fixture('copies-merge.cjs'), mode, '10000', String(6 * 1024), '6'] });
+    const [aligned, plain] = await withKsmd(() => [run('mergeableFrom'), run('bufferFrom')]);
+    console.log(`10,000 copies of 6 KiB: mergeableFrom merged ${aligned.merging}/${aligned.pages} pages ` +
+      `(${aligned.maps} mappings); Buffer.from + markMergeable merged ${plain.merging}/${plain.pages} ` +
+      `after ${plain.scans} full scans (${plain.maps} mappings)`);
+    expect(aligned.pages).toBe(20_000);
+    expect(aligned.merging).toBeGreaterThanOrEqual(0.99 * 20_000);
+    expect(aligned.intact).toBe(true);
+    // The contrast that justifies the allocator: unaligned heap copies barely merge, and
+    // marking them one by one splits the heap into thousands of mappings.
+    expect(plain.intact).toBe(true);
+    expect(plain.merging).toBeLessThan(0.5 * aligned.merging);
+    expect(plain.maps).toBeGreaterThan(aligned.maps + 5_000);
+  });
+
+  it('copies made in reused slots that held other bytes merge just as well', async () => {
+    const report = await withKsmd(() => runNodeJson<CopiesReport>('',
+      { args: ['--expose-gc', fixture('copies-merge.cjs'), 'mergeableFromReused', '3000', String(6 * 1024), '6'] }));
+    expect(report.intact).toBe(true);
+    expect(report.merging).toBeGreaterThanOrEqual(0.99 * report.pages);
+  });
+
+  it('4 processes each readFileMergeable the same 32 MiB file: pages_sharing grows by 98% of 3 x 8,192', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-'));
+    const file = path.join(dir, 'data.bin');
+    fs.writeFileSync(file, randomBytes(32 * 1024 * 1024));
+    const children = Array.from({ length: 4 }, () => spawn(process.execPath, [fixture('hold-file.cjs'), file],
+      { cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'] }));
+    try {
+      await withKsmd(async () => {
+        // Pages of processes that just exited leave the counts only as ksmd passes over them.
+        await waitForFullScans(2);
+        const baseline = Number(readKsmFile('pages_sharing'));
+        await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => {
+          child.stdout.once('data', (chunk: Buffer) => (String(chunk).startsWith('ready') ? resolve() : reject(new Error(String(chunk)))));
+          child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+        })));
+        const target = baseline + 0.98 * 3 * 8192;
+        let sharing = baseline;
+        await waitUntil(() => (sharing = Number(readKsmFile('pages_sharing'))) >= target, 40_000, 200);
+        console.log(`4 x 32 MiB readFileMergeable: pages_sharing grew by ${sharing - baseline} of 24,576 possible`);
+        expect(sharing - baseline).toBeGreaterThanOrEqual(0.98 * 3 * 8192);
+      });
+    } finally {
+      for (const child of children) child.stdin.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

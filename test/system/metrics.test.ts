@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { mergeableFrom, waitForMerge } from '../../lib/index.js';
+import { ksmdUnavailable, readKsmFile, withKsmd } from '../helpers/ksmd.js';
+import { readKsmStat } from '../helpers/proc.js';
+
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux || ksmdUnavailable)('Prometheus metrics', () => {
+  it('registers every gauge in a fresh registry, each equal to the kernel\'s files', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerKsmMetrics } = await import('../../lib/metrics.js');
+    const registry = new Registry();
+    registerKsmMetrics(registry);
+    const data = Buffer.alloc(32 * 4096, 'metrics ');
+    const copies = [mergeableFrom(data), mergeableFrom(data)];
+    await withKsmd(() => waitForMerge(copies[0], { timeout: 20_000 }));
+    await withKsmd(async () => {
+      const metrics = await registry.getMetricsAsJSON();
+      const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
+      const raw = readKsmStat();
+      expect({
+        shared: value('ksm_pages_shared'), sharing: value('ksm_pages_sharing'), unshared: value('ksm_pages_unshared'),
+        volatile: value('ksm_pages_volatile'), scans: value('ksm_full_scans'), profit: value('ksm_general_profit_bytes'),
+        merging: value('ksm_process_merging_pages'), processProfit: value('ksm_process_profit_bytes'),
+        mergeAny: value('ksm_process_merge_any'),
+      }).toEqual({
+        shared: Number(readKsmFile('pages_shared')), sharing: Number(readKsmFile('pages_sharing')),
+        unshared: Number(readKsmFile('pages_unshared')), volatile: Number(readKsmFile('pages_volatile')),
+        scans: Number(readKsmFile('full_scans')), profit: Number(readKsmFile('general_profit')),
+        merging: Number(raw.ksm_merging_pages), processProfit: Number(raw.ksm_process_profit),
+        mergeAny: raw.ksm_merge_any === 'yes' ? 1 : 0,
+      });
+      expect(value('ksm_process_merging_pages')).toBeGreaterThan(0);
+      expect(metrics).toHaveLength(9);
+    }, { run: 0 });
+  });
+});
