@@ -7,7 +7,7 @@ import { readOptionalKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
 import { requireLinux } from './kernel/platform.js';
-import { readAllKsmStats, readProcessCommand, readProcessKsmText } from './kernel/processes.js';
+import { readAllProcessKsmTexts, readProcessCommand, readProcessKsmText } from './kernel/processes.js';
 
 export type { KsmdValues, Pid, ProcessStats };
 
@@ -31,10 +31,12 @@ export interface SystemStats extends KsmdValues {
 export function processStats(pid: Pid = 'self'): ProcessStats {
   validatePid(pid);
   requireLinux();
-  const text = readProcessKsmText(pid);
-  if ('ksmStat' in text) return parseKsmStat(text.ksmStat);
-  if ('mergingPages' in text) return parseMergingPages(text.mergingPages);
-  return parseKsmStat('');
+  return statsOf(readProcessKsmText(pid));
+}
+
+function statsOf({ ksmStat, mergingPages }: { ksmStat?: string; mergingPages?: string }): ProcessStats {
+  const stats = parseKsmStat(ksmStat ?? '');
+  return mergingPages === undefined ? stats : { ...stats, mergingPages: parseMergingPages(mergingPages).mergingPages };
 }
 
 /**
@@ -67,8 +69,8 @@ export interface ProcessEntry extends ProcessStats {
 export function processesWithKsmPages(): ProcessEntry[] {
   requireLinux();
   const entries: ProcessEntry[] = [];
-  for (const { pid, ksmStat } of readAllKsmStats()) {
-    const stats = parseKsmStat(ksmStat);
+  for (const { pid, ...texts } of readAllProcessKsmTexts()) {
+    const stats = statsOf(texts);
     if (stats.mergingPages) entries.push({ pid, command: readProcessCommand(pid), ...stats });
   }
   return entries.sort((a, b) => (b.mergingPages ?? 0) - (a.mergingPages ?? 0) || a.pid - b.pid);

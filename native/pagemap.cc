@@ -84,8 +84,10 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
   result.Set("reads", reads);
   uint32_t pagemap_reads = 0;
   uint32_t kpageflags_reads = 0;
+  uint64_t kpageflags_frames = 0;  // entries read, gaps between a cluster's frames included
   reads.Set("pagemap", Napi::Number::New(env, 0));
   reads.Set("kpageflags", Napi::Number::New(env, 0));
+  reads.Set("kpageflagsFrames", Napi::Number::New(env, 0));
   if (pages == 0) {
     for (const char* count : {"present", "merged", "zeroPages"}) result.Set(count, Napi::Number::New(env, 0));
     return result;
@@ -130,6 +132,7 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
     while (j < frames.size() && frames[j] - frames[j - 1] <= kGapFrames) j++;
     const uint64_t span = frames[j - 1] - first + 1;
     flags.resize(span);
+    kpageflags_frames += span;
     if (!kpageflags.ReadEntries(first, flags.data(), span, &kpageflags_reads)) {
       throw SyscallError(env, "pread", errno);
     }
@@ -140,6 +143,7 @@ Napi::Value InspectPages(const Napi::CallbackInfo& info) {
     }
   }
   reads.Set("kpageflags", Napi::Number::New(env, kpageflags_reads));
+  reads.Set("kpageflagsFrames", Napi::Number::New(env, static_cast<double>(kpageflags_frames)));
   result.Set("merged", Napi::Number::New(env, static_cast<double>(merged)));
   result.Set("zeroPages", Napi::Number::New(env, static_cast<double>(zero_pages)));
   return result;

@@ -8,7 +8,8 @@ namespace ksm {
 // state of the view's whole pages from /proc/self/pagemap (one pread) and /proc/kpageflags (one
 // pread per cluster of nearby frames), never page by page.
 // present is undefined where pagemap cannot be opened; merged and zeroPages are undefined where
-// frame numbers are hidden (no CAP_SYS_ADMIN) or kpageflags cannot be read.
+// frame numbers are hidden (no CAP_SYS_ADMIN) or kpageflags cannot be read. reads counts the
+// preads of each file and the kpageflags entries they covered.
 Napi::Value InspectPages(const Napi::CallbackInfo& info);
 
 }  // namespace ksm

@@ -67,8 +67,8 @@ export interface NativePageState extends PageSpan {
   present?: number;
   merged?: number;
   zeroPages?: number;
-  /** @internal Diagnostics: preads made of each file (tests count them). */
-  reads: { pagemap: number; kpageflags: number };
+  /** @internal Diagnostics: preads made of each file, and kpageflags entries they covered. */
+  reads: { pagemap: number; kpageflags: number; kpageflagsFrames: number };
 }
 
 const packageRoot = path.resolve(__dirname, '..', '..');

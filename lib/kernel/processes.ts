@@ -2,9 +2,13 @@
 import { kernelPathExists, listKernelDirectory, readKernelFile, readOptionalKernelFile } from './files.js';
 import { withHint } from './hints.js';
 
-/** The KSM text a process has: ksm_stat, else ksm_merging_pages, else '' (before 5.19).
- *  A process that does not exist or may not be read throws KsmError (ENOENT, EACCES). */
-export function readProcessKsmText(pid: number | 'self'): { ksmStat: string } | { mergingPages: string } | { none: true } {
+/**
+ * The KSM text a process has: ksm_stat (6.1+) and ksm_merging_pages (5.19+), each undefined
+ * where this kernel lacks it. ksm_stat carries the merged page count only from 6.4, so
+ * ksm_merging_pages is read where it does not. A process that does not exist or may not be
+ * read throws KsmError (ENOENT, EACCES).
+ */
+export function readProcessKsmText(pid: number | 'self'): { ksmStat?: string; mergingPages?: string } {
   const dir = `/proc/${pid}`;
   let ksmStat: string | undefined;
   try {
@@ -12,22 +16,21 @@ export function readProcessKsmText(pid: number | 'self'): { ksmStat: string } | 
   } catch (error) {
     throw withHint(error);
   }
-  if (ksmStat !== undefined) return { ksmStat };
+  if (ksmStat?.includes('ksm_merging_pages ')) return { ksmStat };
   const mergingPages = readOptionalKernelFile(`${dir}/ksm_merging_pages`);
-  if (mergingPages !== undefined) return { mergingPages };
   // Neither file: a kernel older than 5.19, or no such process, which throws ENOENT here.
-  if (!kernelPathExists(dir)) readKernelFile(`${dir}/ksm_stat`);
-  return { none: true };
+  if (ksmStat === undefined && mergingPages === undefined && !kernelPathExists(dir)) readKernelFile(`${dir}/ksm_stat`);
+  return { ksmStat, mergingPages };
 }
 
-/** Every process's pid and ksm_stat text, leaving out those this user may not read and those
- *  that exit while being read. */
-export function readAllKsmStats(): { pid: number; ksmStat: string }[] {
-  const result: { pid: number; ksmStat: string }[] = [];
+/** Every process's pid and KSM text (as readProcessKsmText), leaving out those this user may
+ *  not read and those that exit while being read. */
+export function readAllProcessKsmTexts(): ({ pid: number } & ReturnType<typeof readProcessKsmText>)[] {
+  const result: ({ pid: number } & ReturnType<typeof readProcessKsmText>)[] = [];
   for (const name of listKernelDirectory('/proc') ?? []) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      result.push({ pid: Number(name), ksmStat: readKernelFile(`/proc/${name}/ksm_stat`) });
+      result.push({ pid: Number(name), ...readProcessKsmText(Number(name)) });
     } catch {
       // gone, or not ours to read
     }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { KSMD_FILES, type KsmdValues } from '../../lib/kernel/parse.js';
 
 const KSM_DIR = '/sys/kernel/mm/ksm';
-const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs'] as const;
+const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs', 'use_zero_pages'] as const;
 type Setting = (typeof SAVED)[number];
 
 /** Why tests that run ksmd must skip here, or undefined when they can run. */
@@ -32,6 +32,7 @@ export async function withKsmd<T>(fn: () => Promise<T> | T,
     writeKsmFile('run', saved.run);
     writeKsmFile('pages_to_scan', saved.pages_to_scan);
     writeKsmFile('sleep_millisecs', saved.sleep_millisecs);
+    writeKsmFile('use_zero_pages', saved.use_zero_pages);
   };
   // If the runner ends the process mid-test (a timeout, Ctrl-C, a kill), `finally` may never
   // run: put the settings back on exit and on those signals too, then let the signal go on.
@@ -45,6 +46,7 @@ export async function withKsmd<T>(fn: () => Promise<T> | T,
   try {
     writeKsmFile('pages_to_scan', settings.pages_to_scan ?? 5000);
     writeKsmFile('sleep_millisecs', settings.sleep_millisecs ?? 10);
+    if (settings.use_zero_pages !== undefined) writeKsmFile('use_zero_pages', settings.use_zero_pages);
     writeKsmFile('run', settings.run ?? 1);
     return await fn();
   } finally {

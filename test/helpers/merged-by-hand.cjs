@@ -9,12 +9,15 @@ const { PAGE_SIZE: PAGE } = require('./page-size.cjs');
 const FRAME = (1n << 55n) - 1n;
 const KPF_KSM = 1n << 21n;
 
+const KPF_ZERO_PAGE = 1n << 24n;
+
 /**
- * Pages in [address + start, address + end) whose frame has KPF_KSM, read a pread per page.
- * @param {number} address @param {number} start @param {number} end
+ * Pages in [address + start, address + end) whose frame has KPF_KSM (or the flag given, such
+ * as KPF_ZERO_PAGE), read a pread per page.
+ * @param {number} address @param {number} start @param {number} end @param {bigint} [flag]
  * @returns {number}
  */
-function mergedByHand(address, start, end) {
+function mergedByHand(address, start, end, flag = KPF_KSM) {
   const pagemap = fs.openSync('/proc/self/pagemap', 'r');
   const kpageflags = fs.openSync('/proc/kpageflags', 'r');
   const entry = Buffer.alloc(8);
@@ -25,7 +28,7 @@ function mergedByHand(address, start, end) {
       const value = entry.readBigUInt64LE();
       if (!(value >> 63n)) continue;
       fs.readSync(kpageflags, entry, 0, 8, Number(value & FRAME) * 8);
-      if (entry.readBigUInt64LE() & KPF_KSM) merged++;
+      if (entry.readBigUInt64LE() & flag) merged++;
     }
   } finally {
     fs.closeSync(pagemap);
@@ -75,4 +78,4 @@ function mergedBySpanRead(address, start, end) {
   return { merged, span };
 }
 
-module.exports = { mergedByHand, mergedBySpanRead };
+module.exports = { KPF_ZERO_PAGE, mergedByHand, mergedBySpanRead };

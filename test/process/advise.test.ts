@@ -35,6 +35,10 @@ describe.skipIf(process.platform !== 'linux')('which pages are advised', () => {
     expect(part).toEqual({ start: boundary + PAGE, end: boundary + 3 * PAGE, bytes: 2 * PAGE, pages: 2 });
     const exact = unmarkMergeable(view, { offset: boundary, length: 2 * PAGE });
     expect(exact).toEqual({ start: boundary, end: boundary + 2 * PAGE, bytes: 2 * PAGE, pages: 2 });
+    // An offset alone runs to the end of the view.
+    const tail = markMergeable(view, { offset: boundary + 10 * PAGE });
+    expect(tail).toEqual({ start: boundary + 10 * PAGE, end: whole.end, bytes: whole.end - boundary - 10 * PAGE,
+      pages: whole.pages - 10 });
   });
 
   it('accepts every kind of view and offsets within the view, not the buffer', () => {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE } from '../helpers/page-size.cjs';
-import {
-  allocMergeable, inspect, mergeableFrom, waitForMerge, watch, } from '../../lib/index.js';
+import { allocMergeable, inspect, mergeableFrom, waitForMerge, watch, type KsmSnapshot } from '../../lib/index.js';
 import { inspectPages } from '../../lib/inspect.js';
 import { native } from '../../lib/kernel/addon.js';
-import { mergedByHand } from '../helpers/merged-by-hand.cjs';
-import { ksmdUnavailable, withKsmd } from '../helpers/ksmd.js';
+import { ksmdUnavailable, waitUntil, withKsmd } from '../helpers/ksmd.js';
+import { KPF_ZERO_PAGE, mergedByHand } from '../helpers/merged-by-hand.cjs';
+import { PAGE_SIZE } from '../helpers/page-size.cjs';
 
 /** Per-page KPF_KSM count read the plainest way, independently of the addon's batching. */
 function mergedPagesByHand(view: Buffer): number {
@@ -62,6 +61,43 @@ describe.skipIf(ksmdUnavailable)('inspect() and waitForMerge() on real merges', 
     // a single read over their whole span costs 20-50x more (npm run bench, bench/inspect.mjs).
     expect(state.reads.kpageflags).toBeGreaterThanOrEqual(1);
     expect(state.reads.kpageflags).toBeLessThanOrEqual(65536 / 4);
+    // Clusters cover their frames and gaps of at most 8 between them: at most 9 entries a page,
+    // where one read over the whole span covers millions.
+    expect(state.reads.kpageflagsFrames).toBeGreaterThanOrEqual(65536);
+    expect(state.reads.kpageflagsFrames).toBeLessThanOrEqual(9 * 65536);
+  });
+
+  it('inspect() counts the pages merged with the kernel\'s zero page, as a page-by-page read does', async () => {
+    const pages = 64;
+    const buffer = allocMergeable(pages * PAGE_SIZE);
+    for (let i = 0; i < buffer.length; i += PAGE_SIZE) buffer[i] = 1; // resident now
+    buffer.fill(0);
+    const merged = await withKsmd(() => waitUntil(() => (inspect(buffer).zeroPages ?? 0) >= pages, 20_000),
+      { use_zero_pages: 1 });
+    expect(merged).toBe(true);
+    const { address, start, end } = native().pageSpan(buffer);
+    expect(inspect(buffer)).toMatchObject({ pages, zeroPages: pages, merged: 0 });
+    expect(mergedByHand(address, start, end, KPF_ZERO_PAGE)).toBe(pages);
+  });
+
+  it('watch() reports how this process\'s merged pages moved between snapshots', async () => {
+    const data = randomBytes(64 * PAGE_SIZE);
+    const copies = [mergeableFrom(data), mergeableFrom(data)];
+    const controller = new AbortController();
+    const snapshots: KsmSnapshot[] = [];
+    await withKsmd(async () => {
+      for await (const snapshot of watch({ interval: 50, signal: controller.signal })) {
+        snapshots.push(snapshot);
+        const grown = (snapshot.process?.mergingPages ?? 0) - (snapshots[0].process?.mergingPages ?? 0);
+        if (grown >= 64 || snapshots.length > 400) controller.abort();
+      }
+    });
+    for (let i = 1; i < snapshots.length; i++) {
+      expect(snapshots[i].delta.mergingPages)
+        .toBe((snapshots[i].process?.mergingPages ?? 0) - (snapshots[i - 1].process?.mergingPages ?? 0));
+    }
+    expect(snapshots.reduce((sum, s) => sum + s.delta.mergingPages, 0)).toBeGreaterThanOrEqual(64);
+    expect(copies[0].equals(copies[1])).toBe(true);
   });
 
   it('watch() yields system and process snapshots with deltas', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeableFrom, waitForMerge } from '../../lib/index.js';
-import { ksmdUnavailable, readKsmFile, withKsmd } from '../helpers/ksmd.js';
+import { allocMergeable, mergeableFrom, waitForMerge } from '../../lib/index.js';
+import { ksmdUnavailable, readKsmFile, waitForFullScans, withKsmd } from '../helpers/ksmd.js';
 import { readKsmStat } from '../helpers/proc.js';
 
 const linux = process.platform === 'linux';
@@ -33,5 +33,21 @@ describe.skipIf(!linux || ksmdUnavailable)('Prometheus metrics', () => {
       expect(value('ksm_process_merging_pages')).toBeGreaterThan(0);
       expect(metrics).toHaveLength(9);
     }, { run: 0 });
+  });
+
+  it('each scrape reads the kernel afresh: a second scrape after a full scan shows it', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerKsmMetrics } = await import('../../lib/metrics.js');
+    const registry = new Registry();
+    registerKsmMetrics(registry);
+    const scanned = allocMergeable(16 * 4096, 1); // ksmd scans only while something is mergeable
+    const fullScans = async () => (await registry.getMetricsAsJSON()).find((m) => m.name === 'ksm_full_scans')?.values[0]?.value;
+    await withKsmd(async () => {
+      const first = await fullScans();
+      await waitForFullScans(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await fullScans()).toBeGreaterThan(first as number);
+    });
+    expect(scanned.length).toBe(16 * 4096);
   });
 });
