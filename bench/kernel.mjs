@@ -1,9 +1,10 @@
-// What the bench reads from the kernel directly: a child's ksm_stat, ksmd's CPU time.
+// What the bench reads from the kernel: a child's merged pages, ksmd's CPU time.
 import fs from 'node:fs';
+import { processStats } from 'node-ksm';
 
+/** A child's merged pages, from whichever file this kernel reports them in (5.19+). */
 export function childMergingPages(pid) {
-  const match = /^ksm_merging_pages (\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/ksm_stat`, 'latin1'));
-  return match ? Number(match[1]) : 0;
+  return processStats(pid).mergingPages ?? 0;
 }
 
 let ksmdPid;

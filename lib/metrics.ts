@@ -47,7 +47,8 @@ export interface KsmMetricsOptions {
  * ksm_pages_shared, ksm_pages_sharing, ksm_pages_unshared, ksm_pages_volatile, ksm_full_scans,
  * ksm_general_profit_bytes (system-wide, /sys/kernel/mm/ksm) and ksm_process_merging_pages,
  * ksm_process_profit_bytes, ksm_process_merge_any (this process, /proc/self/ksm_stat).
- * Values are read when scraped. A value the kernel does not report is left out.
+ * Values are read when scraped. A figure this kernel does not report (an older kernel's
+ * missing file or line) gets no gauge.
  */
 export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptions = {}): void {
   const client = loadPromClient();
@@ -55,8 +56,12 @@ export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptio
   const prefix = options.prefix ?? 'ksm_';
   const system = perScrape(systemStats);
   const self = perScrape(() => processStats());
+  // Which figures this kernel reports cannot change while it runs: only those get a gauge, so
+  // a figure an older kernel lacks is absent from the scrape rather than a false 0.
+  const reported = { ...system(), ...self() } as Record<string, unknown>;
 
-  const gauge = (name: string, help: string, value: () => number | boolean | undefined) => {
+  const gauge = (name: string, help: string, [key, value]: [string, () => number | boolean | undefined]) => {
+    if (reported[key] === undefined) return;
     new client.Gauge({
       name: prefix + name,
       help,
@@ -68,8 +73,9 @@ export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptio
       },
     });
   };
-  const fromSystem = (key: keyof SystemStats) => () => system()[key] as number | undefined;
-  const fromSelf = (key: keyof ProcessStats) => () => self()[key];
+  const fromSystem = (key: keyof SystemStats): [string, () => number | undefined] =>
+    [key, () => system()[key] as number | undefined];
+  const fromSelf = (key: keyof ProcessStats): [string, () => number | boolean | undefined] => [key, () => self()[key]];
 
   gauge('pages_shared', 'KSM pages in use: one per distinct merged content', fromSystem('pagesShared'));
   gauge('pages_sharing', 'Extra mappings of KSM pages: the pages saved', fromSystem('pagesSharing'));

@@ -50,7 +50,7 @@ describe.skipIf(!linux)('worker.terminate() while a worker is inside a native ca
     '%s: 100 terminations, the process lives, and the allocator holds nothing once all is collected', (entry) => {
       const result = runNode('', { args: ['--expose-gc', fixture('terminate-busy.cjs'), '100', entry] });
       expect(result.stderr).not.toMatch(/terminate called|Aborted|FATAL ERROR/);
-      expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
+      expect({ status: result.status, signal: result.signal }, result.stderr).toEqual({ status: 0, signal: null });
       const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
       expect(report.terminated).toEqual({ [entry]: 100 });
       expect(report.allocator).toEqual({ arenas: 0, liveBlocks: 0, liveBytes: 0, keptBytes: 0, unmarkedRanges: 0, heapMarks: 0 });

@@ -44,7 +44,7 @@ describe.skipIf(!linux)('worker threads', () => {
 
 describe.skipIf(!linux || !kernelAtLeast(6, 7))(`process-wide merge across fork and exec${linux && !kernelAtLeast(6, 7)
   ? ' (skipped: kept across exec only from Linux 6.7)' : ''}`, () => {
-  it('a cluster worker and a child_process.fork child inherit it, by their own ksm_stat', () => {
+  it('a cluster worker and a child_process.fork child inherit it, by their own prctl(PR_GET_MEMORY_MERGE)', () => {
     expect(runNodeJson('', { args: [fixture('inherit.cjs')] }))
       .toEqual({ parent: 'yes', 'cluster worker': 'yes', 'child_process.fork': 'yes' });
   });

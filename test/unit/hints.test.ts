@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KsmError } from '../../lib/errors.js';
 import { withHint } from '../../lib/kernel/hints.js';
-import { kernelAtLeast, kernelVersion } from '../../lib/kernel/platform.js';
+import { kernelAtLeast, kernelVersion, requireLinux } from '../../lib/kernel/platform.js';
 
 const error = (code: string, syscall: string, path?: string) =>
   new KsmError(`${code}: something, ${syscall}`, { code, errno: -1, syscall, path });
@@ -39,7 +39,23 @@ describe('kernel versions', () => {
   it('compares major and minor', () => {
     expect(kernelAtLeast(6, 4, '6.4.0')).toBe(true);
     expect(kernelAtLeast(6, 4, '6.3.9')).toBe(false);
+    expect(kernelAtLeast(6, 4, '6.5.0')).toBe(true);
     expect(kernelAtLeast(6, 7, '7.0.1')).toBe(true);
     expect(kernelAtLeast(6, 7, '5.19.0')).toBe(false);
+    expect(kernelAtLeast(6, 7, '5.99.0')).toBe(false);
+    expect(kernelVersion('6')).toEqual([6, 0]);
+  });
+
+  it('requireLinux throws KsmUnsupportedError naming the platform, and nothing on Linux', () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    try {
+      Object.defineProperty(process, 'platform', { value: 'darwin' });
+      expect(() => requireLinux()).toThrow(expect.objectContaining({ name: 'KsmUnsupportedError', code: 'ERR_KSM_UNSUPPORTED',
+        reasons: ['KSM is a Linux kernel feature and this is darwin'] }));
+      Object.defineProperty(process, 'platform', { value: 'linux' });
+      expect(() => requireLinux()).not.toThrow();
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
   });
 });

@@ -11,6 +11,11 @@ describe.each([4096, 16 * 1024, 64 * 1024])('page size %i', (page) => {
     expect(advisedPages(50, 50 + 2 * page, 100, page)).toEqual({ start: 100, end: 100 + 2 * page, bytes: 2 * page, pages: 2 });
   });
 
+  it('a view that starts on a page boundary, and one whose boundary is a byte before the next page', () => {
+    expect(advisedPages(0, 2 * page, 0, page)).toEqual({ start: 0, end: 2 * page, bytes: 2 * page, pages: 2 });
+    expect(advisedPages(0, 3 * page, page - 1, page)).toEqual({ start: page - 1, end: 3 * page - 1, bytes: 2 * page, pages: 2 });
+  });
+
   it('no whole page: pages 0, start === end at the offset', () => {
     expect(advisedPages(10, page - 1, -1, page)).toEqual({ start: 10, end: 10, bytes: 0, pages: 0 });
   });
@@ -19,5 +24,6 @@ describe.each([4096, 16 * 1024, 64 * 1024])('page size %i', (page) => {
     expect(savings({ pagesSharing: 3, pagesShared: 2 }, page)).toEqual({ savedBytes: 3 * page, sharingRatio: 1.5 });
     expect(savings({ pagesSharing: 0, pagesShared: 0 }, page)).toEqual({ savedBytes: 0, sharingRatio: 0 });
     expect(savings({ pagesSharing: undefined, pagesShared: 5 }, page)).toEqual({ savedBytes: undefined, sharingRatio: undefined });
+    expect(savings({ pagesSharing: 4, pagesShared: undefined }, page)).toEqual({ savedBytes: 4 * page, sharingRatio: undefined });
   });
 });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { fixture } from '../helpers/paths.js';
 import { describe, expect, it } from 'vitest';
 import {
-  isRangeFlagged, lastSmapsMappingStart, parseKsmStat, parseMergingPages, parseSysfsValue, parseVmstatKsm,
+  isRangeFlagged, KSMD_FILES, lastSmapsMappingStart, parseKsmStat, parseMergingPages, parseSysfsValue, parseVmstatKsm,
 } from '../../lib/kernel/parse.js';
+import { fixture } from '../helpers/paths.js';
 
 const readFixture = (name: string) => fs.readFileSync(fixture(name), 'latin1');
 
@@ -98,3 +98,44 @@ describe('smaps: whether a range lies in mappings with a VmFlag', () => {
     expect(lastSmapsMappingStart('')).toBe(-1);
   });
 });
+
+describe('KSMD_FILES: the one table of ksmd file names', () => {
+  it('names each file as its key in snake_case, and nothing else', () => {
+    for (const [key, file] of Object.entries(KSMD_FILES)) {
+      expect(file).toBe(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
+    }
+    expect(Object.keys(KSMD_FILES)).toHaveLength(24);
+  });
+});
+
+describe('what the parsers refuse: values that are not a whole number, lines without a value', () => {
+  it('ksm_stat: a value with other characters, or none, reads as undefined; surrounding spaces do not matter', () => {
+    expect(parseKsmStat('ksm_rmap_items 12abc\nksm_zero_pages x12\nksm_merging_pages\nksm_process_profit  -5  \n'))
+      .toMatchObject({ rmapItems: undefined, zeroPages: undefined, mergingPages: undefined, profitBytes: -5 });
+    expect(parseKsmStat(' ksm_rmap_items 5')).toMatchObject({ rmapItems: undefined });
+  });
+
+  it('sysfs: only a whole number, or a [selected] word', () => {
+    expect(parseSysfsValue('12abc\n')).toBeUndefined();
+    expect(parseSysfsValue('abc 12')).toBeUndefined();
+    expect(parseSysfsValue(' 42 \n')).toBe(42);
+  });
+});
+
+describe('smaps edges', () => {
+  const page = 4096;
+  const mapping = (start: number, pages: number, flags: string) =>
+    `${start.toString(16)}-${(start + pages * page).toString(16)} rw-p 00000000 00:00 0\nSize: 4 kB\nVmFlags: ${flags}\n`;
+  const base = 0x7f0000000000;
+
+  it('a range that starts where an unflagged mapping ends and a flagged one begins is flagged', () => {
+    const smaps = mapping(base, 2, 'rd wr') + mapping(base + 2 * page, 2, 'rd wr mg');
+    expect(isRangeFlagged(smaps, base + 2 * page, base + 4 * page, 'mg')).toBe(true);
+  });
+
+  it('a range running past the last mapping is not flagged (and reading it does not throw)', () => {
+    const smaps = mapping(base, 2, 'rd wr mg');
+    expect(isRangeFlagged(smaps, base, base + 3 * page, 'mg')).toBe(false);
+  });
+});
+

@@ -1,0 +1,153 @@
+// Every argument check, called directly: the type, the range, the error class, code and message
+// that name the argument, as Node's own checks do.
+import { constants } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import {
+  isDetached, resolveByteRange, validateEncoding, validateFill, validateInteger, validateInterval, validateMemory,
+  validateOptions, validatePid, validateRatio, validateSignal, validateSize, validateTimeout,
+} from '../../lib/args.js';
+
+const MAX_LENGTH = constants.MAX_LENGTH;
+
+/** What `fn` threw: its class, code and message. */
+function thrown(fn: () => unknown): { type: string; code: unknown; message: string } | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    const e = error as Error & { code?: unknown };
+    return { type: e.constructor.name, code: e.code, message: e.message };
+  }
+}
+
+describe('memory', () => {
+  it('a detached ArrayBuffer is detached; an empty or full one is not', () => {
+    const moved = new ArrayBuffer(8);
+    structuredClone(moved, { transfer: [moved] });
+    expect(isDetached(moved)).toBe(true);
+    expect(isDetached(new ArrayBuffer(0))).toBe(false);
+    expect(isDetached(new ArrayBuffer(8))).toBe(false);
+  });
+
+  it('accepts ArrayBuffers and every view, empty ones included, and shared memory only when allowed', () => {
+    for (const value of [new ArrayBuffer(4), new ArrayBuffer(0), Buffer.alloc(4), new Uint16Array(2), new DataView(new ArrayBuffer(2))]) {
+      expect(thrown(() => validateMemory(value, 'view'))).toBeUndefined();
+    }
+    expect(thrown(() => validateMemory(new SharedArrayBuffer(4), 'view', { allowShared: true }))).toBeUndefined();
+    expect(thrown(() => validateMemory(new Uint8Array(new SharedArrayBuffer(4)), 'data'))).toMatchObject({
+      type: 'TypeError', code: 'ERR_KSM_SHARED_MEMORY', message: expect.stringMatching(/^The "data" argument is backed by a SharedArrayBuffer/) });
+  });
+
+  it('names the argument and what it received when the type is wrong, and says when memory is detached', () => {
+    expect(thrown(() => validateMemory('text', 'view'))).toEqual({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: 'The "view" argument must be an instance of ArrayBuffer, Buffer, TypedArray or DataView. Received type string (\'text\')' });
+    const moved = new ArrayBuffer(8);
+    const view = new Uint8Array(moved);
+    structuredClone(moved, { transfer: [moved] });
+    expect(thrown(() => validateMemory(view, 'view'))).toMatchObject({ type: 'TypeError', code: 'ERR_KSM_DETACHED_BUFFER',
+      message: expect.stringMatching(/^The "view" argument's ArrayBuffer is detached/) });
+  });
+});
+
+describe('numbers', () => {
+  it('an integer in [min, max], the bounds included', () => {
+    for (const value of [0, 5, 10]) expect(thrown(() => validateInteger(value, 'n', 0, 10))).toBeUndefined();
+    for (const value of [-1, 11, 1.5, NaN, Infinity]) {
+      expect(thrown(() => validateInteger(value, 'n', 0, 10))).toEqual({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: `The value of "n" is out of range. It must be an integer >= 0 && <= 10. Received ${String(value)}` });
+    }
+    expect(thrown(() => validateInteger('5', 'n', 0, 10))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^The "n" argument must be of type number\. Received type string/) });
+  });
+
+  it('sizes from 0 to buffer.constants.MAX_LENGTH', () => {
+    expect(thrown(() => validateSize(0))).toBeUndefined();
+    expect(thrown(() => validateSize(MAX_LENGTH))).toBeUndefined();
+    expect(thrown(() => validateSize(MAX_LENGTH + 1))).toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('"size"') });
+    expect(thrown(() => validateSize(4096n))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it("pids: 'self' or 1 .. 2^31 - 1", () => {
+    for (const pid of ['self', 1, 2 ** 31 - 1]) expect(thrown(() => validatePid(pid))).toBeUndefined();
+    expect(thrown(() => validatePid(0))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(thrown(() => validatePid(2 ** 31))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(thrown(() => validatePid('1'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^The "pid" argument must be a number or 'self'/) });
+  });
+
+  it('timeouts: the fallback when undefined, >= 0, Infinity allowed', () => {
+    expect(validateTimeout(undefined, 60_000)).toBe(60_000);
+    expect(validateTimeout(0, 1)).toBe(0);
+    expect(validateTimeout(Infinity, 1)).toBe(Infinity);
+    expect(thrown(() => validateTimeout(-1, 1))).toEqual({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+      message: 'The value of "timeout" is out of range. It must be >= 0 (milliseconds), or Infinity. Received -1' });
+    expect(thrown(() => validateTimeout(NaN, 1))).toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    expect(thrown(() => validateTimeout('1', 1))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it('intervals: the fallback when undefined, 10 .. 2^31 - 1 ms', () => {
+    expect(validateInterval(undefined, 1000)).toBe(1000);
+    expect(validateInterval(10, 1)).toBe(10);
+    expect(validateInterval(2 ** 31 - 1, 1)).toBe(2 ** 31 - 1);
+    for (const value of [9, 2 ** 31, NaN]) {
+      expect(thrown(() => validateInterval(value, 1))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: expect.stringContaining('>= 10 && <= 2147483647 (milliseconds)') });
+    }
+    expect(thrown(() => validateInterval('10', 1))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it('ratios: the fallback when undefined, in (0, 1]', () => {
+    expect(validateRatio(undefined, 'minRatio', 0.99)).toBe(0.99);
+    expect(validateRatio(1, 'minRatio', 0.5)).toBe(1);
+    expect(validateRatio(0.001, 'minRatio', 0.5)).toBe(0.001);
+    for (const value of [0, 1.01, -1, NaN]) {
+      expect(thrown(() => validateRatio(value, 'minRatio', 0.5))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: expect.stringContaining('"minRatio" is out of range. It must be > 0 && <= 1') });
+    }
+    expect(thrown(() => validateRatio('1', 'minRatio', 0.5))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('options, ranges, encodings, fills and signals', () => {
+  it('options: undefined or a plain object', () => {
+    expect(validateOptions(undefined)).toEqual({});
+    expect(validateOptions({ a: 1 })).toEqual({ a: 1 });
+    for (const value of [null, 5, 'x', [1]]) {
+      expect(thrown(() => validateOptions(value, 'settings'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "settings" argument must be of type object/) });
+    }
+  });
+
+  it('a byte range: offset defaults to 0, length to the rest, both within the view', () => {
+    expect(resolveByteRange({}, 100)).toEqual({ offset: 0, length: 100 });
+    expect(resolveByteRange({ offset: 30 }, 100)).toEqual({ offset: 30, length: 70 });
+    expect(resolveByteRange({ offset: 30, length: 70 }, 100)).toEqual({ offset: 30, length: 70 });
+    expect(resolveByteRange({ offset: 100 }, 100)).toEqual({ offset: 100, length: 0 });
+    expect(thrown(() => resolveByteRange({ offset: 101 }, 100))).toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('"offset"') });
+    expect(thrown(() => resolveByteRange({ offset: 30, length: 71 }, 100))).toMatchObject({ code: 'ERR_OUT_OF_RANGE',
+      message: expect.stringContaining('"length" is out of range. It must be an integer >= 0 && <= 70') });
+  });
+
+  it('encodings: undefined or one Buffer knows', () => {
+    for (const value of [undefined, 'utf8', 'hex', 'base64url', 'latin1']) expect(thrown(() => validateEncoding(value))).toBeUndefined();
+    expect(thrown(() => validateEncoding('utf9'))).toEqual({ type: 'TypeError', code: 'ERR_UNKNOWN_ENCODING', message: 'Unknown encoding: utf9' });
+    expect(thrown(() => validateEncoding(8))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^The "encoding" argument must be of type string/) });
+  });
+
+  it('fills: undefined, a string, a number or bytes', () => {
+    for (const value of [undefined, 'ab', 7, Buffer.from([1]), new Uint8Array(1)]) expect(thrown(() => validateFill(value))).toBeUndefined();
+    for (const value of [null, {}, 1n, Symbol('x')]) {
+      expect(thrown(() => validateFill(value))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "fill" argument must be of type string or number, or an instance of Buffer or Uint8Array/) });
+    }
+  });
+
+  it('signals: undefined or an AbortSignal', () => {
+    const signal = new AbortController().signal;
+    expect(validateSignal(undefined)).toBeUndefined();
+    expect(validateSignal(signal)).toBe(signal);
+    expect(thrown(() => validateSignal({ aborted: false }))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^The "signal" argument must be an instance of AbortSignal/) });
+  });
+});
