@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { capabilities } from '../../lib/index.js';
 import { kernelAtLeast } from '../../lib/kernel/platform.js';
+import { readKsmStat } from './proc.js';
 
 const linux = process.platform === 'linux';
 
@@ -36,11 +37,7 @@ export function readOptionalKsmFile(name: string): string | undefined {
  * has no merged page count (before 6.4).
  */
 export function rawProcessStats(pid: number | 'self' = 'self') {
-  const lines: Record<string, string> = {};
-  for (const line of (readOptional(`/proc/${pid}/ksm_stat`) ?? '').split('\n')) {
-    const match = /^(\w+):?\s+(\S+)$/.exec(line.trim());
-    if (match) lines[match[1]] = match[2];
-  }
+  const lines = readKsmStat(pid);
   const number = (name: string) => (lines[name] === undefined ? undefined : Number(lines[name]));
   const yes = (name: string) => (lines[name] === undefined ? undefined : lines[name] === 'yes');
   const merging = number('ksm_merging_pages') ?? readOptional(`/proc/${pid}/ksm_merging_pages`);

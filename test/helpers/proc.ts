@@ -1,10 +1,16 @@
 // Direct reads of /proc, independent of the library, for tests to compare against.
 import fs from 'node:fs';
 
-/** /proc/<pid>/ksm_stat as name -> raw value text. */
+/** /proc/<pid>/ksm_stat as name -> raw value text; empty where this kernel has no ksm_stat (before 6.1). */
 export function readKsmStat(pid: number | 'self' = 'self'): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const line of fs.readFileSync(`/proc/${pid}/ksm_stat`, 'utf8').split('\n')) {
+  let text = '';
+  try {
+    text = fs.readFileSync(`/proc/${pid}/ksm_stat`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  for (const line of text.split('\n')) {
     const match = /^(\w+):?\s+(\S+)$/.exec(line.trim());
     if (match) fields[match[1]] = match[2];
   }
