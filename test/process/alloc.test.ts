@@ -287,6 +287,6 @@ describe.skipIf(!linux)('the mapping count stays bounded', () => {
       expect(report.after.maps - report.before.maps).toBeLessThanOrEqual(16);
       expect(report.after.rss - report.before.rss).toBeLessThanOrEqual(64 * 1024 * 1024);
     }
-  });
+  }, 120_000);
 });
 
