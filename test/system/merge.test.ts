@@ -7,12 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { inspect, markMergeable, unmarkMergeable } from '../../lib/index.js';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
 import { ksmdUnavailable, waitUntil, withKsmd, readKsmFile, waitForFullScans } from '../helpers/ksmd.js';
+import { noProcessMergeCount } from '../helpers/kernel.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { fixture } from '../helpers/paths.js';
 
 const PAGE = PAGE_SIZE;
 const linuxOnly = process.platform !== 'linux';
 const linux = process.platform === 'linux';
+
+// 10,000 copies of 6 KiB, page-aligned: 20,000 pages as ksm_stat counts them, or where the
+// kernel has no per-process count (before 5.19) the 10,000 whole pages counted page by page.
+const copiesPages = noProcessMergeCount ? 10_000 : 20_000;
 
 interface CopiesReport { mode: string; pages: number; merging: number; scans: number; maps: number; intact: boolean }
 
@@ -53,8 +58,8 @@ describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable
     console.log(`10,000 copies of 6 KiB: mergeableFrom merged ${aligned.merging}/${aligned.pages} pages ` +
       `(${aligned.maps} mappings); Buffer.from + markMergeable merged ${plain.merging}/${plain.pages} ` +
       `after ${plain.scans} full scans (${plain.maps} mappings)`);
-    expect(aligned.pages).toBe(20_000);
-    expect(aligned.merging).toBeGreaterThanOrEqual(0.99 * 20_000);
+    expect(aligned.pages).toBe(copiesPages);
+    expect(aligned.merging).toBeGreaterThanOrEqual(0.99 * copiesPages);
     expect(aligned.intact).toBe(true);
     // The contrast that justifies the allocator: unaligned heap copies barely merge, and
     // marking them one by one splits the heap into thousands of mappings.
