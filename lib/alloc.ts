@@ -49,16 +49,31 @@ function letV8CheckYoungMemory(length: number): void {
   void new ArrayBuffer(1);
 }
 
-/** `length` bytes of zeroed mergeable memory, page-aligned unless the runtime refuses. */
-function allocate(length: number): Buffer {
-  if (length === 0) return Buffer.alloc(0);
-  const memory = externalBuffers === false ? null : callNative((binding) => binding.allocate(length));
+// Node's own Buffer.from, kept in case transparent mode (or anyone) wraps the one on Buffer.
+const bufferFrom = Buffer.from;
+
+/**
+ * @internal `length` (> 0) bytes of page-aligned mergeable memory, or null where this runtime
+ * refuses ArrayBuffers over memory from outside its heap. Throws KsmError when the kernel
+ * refuses (ENOMEM, the mapping limit). Zeroed, unless `zeroed` is false: then its bytes may
+ * be an earlier Buffer's, for a caller that overwrites them all (or, like allocUnsafe, promises
+ * no contents); past `length`, to the end of the last page, zero either way.
+ */
+export function allocatePageAligned(length: number, zeroed = true): Buffer | null {
+  if (externalBuffers === false) return null;
+  const memory = callNative((binding) => binding.allocate(length, zeroed));
   externalBuffers = memory !== null;
-  if (memory !== null) {
-    scheduleTrim();
-    letV8CheckYoungMemory(length);
-    return Buffer.from(memory);
-  }
+  if (memory === null) return null;
+  scheduleTrim();
+  letV8CheckYoungMemory(length);
+  return Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
+}
+
+/** `length` bytes of mergeable memory, page-aligned unless the runtime refuses; see allocatePageAligned. */
+function allocate(length: number, zeroed = true): Buffer {
+  if (length === 0) return Buffer.alloc(0);
+  const memory = allocatePageAligned(length, zeroed);
+  if (memory !== null) return memory;
   // Fallback: a plain Buffer, its whole interior pages marked. Copies of the same data merge
   // only where the allocator happens to align them alike.
   const plain = Buffer.alloc(length);
@@ -111,7 +126,7 @@ export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, enc
   const bytes = types.isArrayBufferView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data as ArrayBufferLike);
-  const buffer = allocate(bytes.byteLength);
+  const buffer = allocate(bytes.byteLength, false); // every byte overwritten here
   buffer.set(bytes);
   return buffer;
 }

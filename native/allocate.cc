@@ -47,11 +47,14 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // The JS layer allows at most buffer.constants.MAX_LENGTH, which is this limit.
   const size_t length = ByteCount(info[0], "length", 1, static_cast<double>(v8::TypedArray::kMaxLength));
+  // Unzeroed only when asked with false: for callers that overwrite every byte or promise no
+  // contents.
+  const bool zeroed = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
 #ifdef V8_ENABLE_SANDBOX
   return env.Null();  // ArrayBuffers must live inside the sandbox
 #else
   Block block;
-  const AllocationError error = AllocateBlock(length, &block);
+  const AllocationError error = AllocateBlock(length, zeroed, &block);
   if (error.err != 0) throw SyscallError(env, error.syscall, error.err);
   std::shared_ptr<v8::BackingStore> store =
       v8::ArrayBuffer::NewBackingStore(block.data, length, ReleaseBlock, block.arena);

@@ -3,10 +3,11 @@
 
 namespace ksm {
 
-// allocate(length) -> ArrayBuffer | null: `length` bytes of page-aligned, zeroed, mergeable
-// memory. null where the
-// runtime refuses memory from outside its heap (the V8 sandbox); the JS layer then falls back
-// to a marked plain Buffer.
+// allocate(length, zeroed = true) -> ArrayBuffer | null: `length` bytes of page-aligned,
+// mergeable memory, zeroed, or with zeroed false holding what an earlier user wrote (for
+// callers that overwrite it all); either way zero past `length` to the end of its last page.
+// null where the runtime refuses memory from outside its heap (the V8 sandbox); the JS layer
+// then falls back to a marked plain Buffer.
 Napi::Value Allocate(const Napi::CallbackInfo& info);
 
 // allocatorStats() -> { arenas, liveBlocks, liveBytes, keptBytes, unmarkedRanges, heapMarks }.

@@ -23,7 +23,11 @@ struct Arena {
   uint32_t slot_count = 0;
   uint32_t next_unused = 0;          // slots from here on were never handed out: still zero
   std::vector<uint32_t> clean_slots; // given back with MADV_DONTNEED: not resident
-  std::vector<uint32_t> kept_slots;  // given back zeroed and resident: reused first
+  std::vector<uint32_t> kept_slots;  // given back resident: reused first
+  // Per slot, how many bytes from its start may be non-zero: what its users wrote, zeroed only
+  // when a new user needs it (0 for clean and never used slots). Freeing then costs no
+  // memset, and a user who overwrites the whole block anyway (a copy) pays for no zeroing.
+  std::vector<uint32_t> dirty_bytes;
   uint32_t live = 0;
 };
 
@@ -91,6 +95,10 @@ Block SlotBlock(Arena* arena, uint32_t slot) {
   return {arena->base + size_t{slot} * arena->slot_bytes, arena->slot_bytes, arena};
 }
 
+uint32_t SlotOf(const Arena* arena, const uint8_t* data) {
+  return static_cast<uint32_t>(static_cast<size_t>(data - arena->base) / arena->slot_bytes);
+}
+
 // Takes a slot of the class: a kept (resident) one from any arena first, so churn reuses
 // pages already faulted in. Called with the mutex held.
 bool TakeSlot(std::vector<Arena*>& arenas, Block* block) {
@@ -147,6 +155,7 @@ void DropKeptSlots(Arena* arena) {
     madvise(arena->base + size_t{kept[i]} * arena->slot_bytes, (j - i) * arena->slot_bytes, MADV_DONTNEED);
     i = j;
   }
+  for (const uint32_t slot : kept) arena->dirty_bytes[slot] = 0;
   state().kept_bytes -= kept.size() * arena->slot_bytes;
   arena->clean_slots.insert(arena->clean_slots.end(), kept.begin(), kept.end());
   kept.clear();
@@ -154,7 +163,33 @@ void DropKeptSlots(Arena* arena) {
 
 }  // namespace
 
-AllocationError AllocateBlock(size_t length, Block* block) {
+namespace {
+
+// The bytes of a slot taken for `length` bytes that must be zeroed before its user sees it:
+// everywhere a view can reach (or, unzeroed, past `length` only), and on to the end of the last
+// page, so that equal copies keep equal pages. Dirty bytes further on stay, unseen, until a
+// later user needs them. Called with the mutex held; the memset runs after, outside it.
+struct ZeroRange {
+  size_t from = 0;
+  size_t to = 0;
+};
+
+ZeroRange TakeDirtyBytes(const Block& block, size_t length, bool zeroed) {
+  Arena* arena = block.arena;
+  uint32_t& dirty = arena->dirty_bytes[SlotOf(arena, block.data)];
+  const size_t page_size = PageSize();
+  const size_t page_end = (length + page_size - 1) / page_size * page_size;
+  ZeroRange range;
+  range.to = std::min<size_t>(dirty, page_end);
+  range.from = zeroed ? 0 : std::min(length, range.to);
+  // FreeBlock adds the user's length to what stays dirty: the bytes past the last page.
+  if (dirty <= page_end) dirty = 0;
+  return range;
+}
+
+}  // namespace
+
+AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
   State& s = state();
   const size_t page_size = PageSize();
   const size_t pages = (length + page_size - 1) / page_size;
@@ -171,10 +206,18 @@ AllocationError AllocateBlock(size_t length, Block* block) {
     return error;
   }
   const int size_class = SizeClassOf(pages);
+  bool taken;
+  ZeroRange zero;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.allocations++;
-    if (TakeSlot(s.classes[size_class], block)) return {0, nullptr};
+    taken = TakeSlot(s.classes[size_class], block);
+    if (taken) zero = TakeDirtyBytes(*block, length, zeroed);
+  }
+  if (taken) {
+    // The slot is the caller's alone now: no lock needed.
+    if (zero.to > zero.from) std::memset(block->data + zero.from, 0, zero.to - zero.from);
+    return {0, nullptr};
   }
   // Every arena of the class is full: map a new one outside the lock, then take its first slot.
   // Its slot lists get all the room they can need now, so that freeing (in a V8 deleter, which
@@ -188,6 +231,7 @@ AllocationError AllocateBlock(size_t length, Block* block) {
   try {
     arena->clean_slots.reserve(arena->slot_count);
     arena->kept_slots.reserve(arena->slot_count);
+    arena->dirty_bytes.assign(arena->slot_count, 0);
   } catch (const std::bad_alloc&) {
     delete arena;
     return {ENOMEM, "mmap"};
@@ -231,19 +275,23 @@ void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
     madvise(data, arena->slot_bytes, MADV_MERGEABLE);
   }
   s.slot_bytes -= arena->slot_bytes;
+  const uint32_t slot = SlotOf(arena, data);
+  uint32_t& dirty = arena->dirty_bytes[slot];
   const bool keep = s.kept_bytes + arena->slot_bytes <= std::max(kMinKeptBytes, s.peak_slot_bytes);
-  if (keep) s.kept_bytes += arena->slot_bytes;  // reserved now, so other threads see the budget used
-  // Zero it, or drop its pages, outside the lock: the slot still counts as live, so the arena
-  // stays mapped meanwhile.
-  lock.unlock();
   if (keep) {
-    std::memset(data, 0, length);
+    // Kept as it is: whoever takes it next zeroes what they need (PrepareSlot).
+    s.kept_bytes += arena->slot_bytes;
+    dirty = std::max<uint32_t>(dirty, static_cast<uint32_t>(length));
+    arena->kept_slots.push_back(slot);
   } else {
+    // Its pages dropped outside the lock: the slot still counts as live, so the arena stays
+    // mapped meanwhile.
+    lock.unlock();
     madvise(data, arena->slot_bytes, MADV_DONTNEED);
+    lock.lock();
+    dirty = 0;
+    arena->clean_slots.push_back(slot);
   }
-  lock.lock();
-  const uint32_t slot = static_cast<uint32_t>((data - arena->base) / arena->slot_bytes);
-  (keep ? arena->kept_slots : arena->clean_slots).push_back(slot);
   if (--arena->live == 0) OnEmptied(arena);
 }
 

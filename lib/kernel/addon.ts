@@ -14,10 +14,11 @@ export type MemoryLike = ArrayBuffer | ArrayBufferView;
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
 export interface NativeBinding {
   readonly pageSize: number;
-  /** Page-aligned, zeroed, mergeable memory as an ArrayBuffer, given back to the allocator when
-   *  the last ArrayBuffer over it is gone; null where the runtime refuses memory from outside
-   *  its heap. */
-  allocate(length: number): ArrayBuffer | null;
+  /** Page-aligned mergeable memory as an ArrayBuffer, given back to the allocator when the last
+   *  ArrayBuffer over it is gone; null where the runtime refuses memory from outside its heap.
+   *  Zeroed, or with `zeroed` false holding what an earlier user wrote (for callers that
+   *  overwrite it all); zero past `length` to the end of its last page either way. */
+  allocate(length: number, zeroed?: boolean): ArrayBuffer | null;
   /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if
    *  none. A mark on memory the allocator does not own is recorded under `owner` (0: not). */
   advise(view: MemoryLike, offset: number, length: number, mergeable: boolean, owner: number): number;

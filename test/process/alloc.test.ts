@@ -194,6 +194,29 @@ describe.skipIf(!linux)('reusing freed memory', () => {
       expect(keep.length).toBe(2 * PAGE);
     });
 
+  it('a slot whose users wrote more than the next one covers: copies see exactly their bytes, zeroed blocks only zeros', async () => {
+    // Freed slots keep their bytes; each new user zeroes what it needs. Four-page slots: one
+    // user writes all four pages, the next (a copy, unzeroed) covers three, the last (zeroed)
+    // all four again: the old bytes past the copy's last page must not survive into it.
+    await collect();
+    const keep = allocMergeable(4 * PAGE); // keeps the arena of 4-page slots
+    let first: Buffer | undefined = allocMergeable(4 * PAGE, 0xee);
+    const slot = address(first);
+    first = undefined;
+    await collect();
+    const source = Buffer.alloc(2 * PAGE + 1, 0x11);
+    let copy: Buffer | undefined = mergeableFrom(source);
+    expect(address(copy)).toBe(slot);
+    expect(copy.equals(source)).toBe(true);
+    expect(readMemory(slot + source.length, 3 * PAGE - source.length).equals(Buffer.alloc(3 * PAGE - source.length))).toBe(true);
+    copy = undefined;
+    await collect();
+    const zeroed = allocMergeable(4 * PAGE);
+    expect(address(zeroed)).toBe(slot);
+    expect(zeroed.every((byte) => byte === 0)).toBe(true);
+    expect(keep.length).toBe(4 * PAGE);
+  });
+
   it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
     'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
       expect(globalThis.gc).toBeTypeOf('function');
