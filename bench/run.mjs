@@ -11,6 +11,7 @@ import { overheadFigures } from './overhead.mjs';
 import { savingsFigures } from './savings.mjs';
 import { scanCostFigures } from './scan-cost.mjs';
 import { statsFigures } from './stats.mjs';
+import { transparentCostFigures, transparentFigures } from './transparent.mjs';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
 const options = { quick: Boolean(values.quick) };
@@ -18,13 +19,13 @@ const log = (text) => process.stderr.write(`${text}\n`);
 
 const suites = [
   ['call overhead', overheadFigures], ['stats cost', statsFigures], ['allocation', allocFigures],
-  ['inspect', inspectFigures], ['mapping count', mappingFigures],
+  ['inspect', inspectFigures], ['mapping count', mappingFigures], ['transparent mode cost', transparentCostFigures],
 ];
-// Scan cost compares targeted marking with process-wide merge, which needs Linux 6.4.
 // Savings counts each child's merged pages (Linux 5.19+); scan cost compares targeted marking
-// with process-wide merge (6.4+).
+// with process-wide merge (6.4+); transparent mode compares with it where it can, and counts
+// pages_sharing, which every kernel has.
 const ksmdSuites = [...(processStats().mergingPages !== undefined ? [['savings', savingsFigures]] : []),
-  ...(capabilities().processMerge ? [['scan cost', scanCostFigures]] : [])];
+  ...(capabilities().processMerge ? [['scan cost', scanCostFigures]] : []), ['transparent mode', transparentFigures]];
 
 const started = Date.now();
 const figures = [];

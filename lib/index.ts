@@ -10,4 +10,8 @@ export { ksmd, type KsmdSettings } from './ksmd.js';
 export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
 export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process-merge.js';
 export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';
+export {
+  disableTransparentMode, enableTransparentMode, transparentModeStats,
+  type BufferTally, type TransparentModeOptions, type TransparentModeStats,
+} from './transparent.js';
 export { waitForMerge, watch, type KsmSnapshot, type WaitForMergeOptions, type WatchOptions } from './watch.js';

@@ -2,6 +2,7 @@
 // prom-client is an optional peer dependency, loaded only when this is called.
 import type { Registry } from 'prom-client';
 import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
+import { transparentModeStats } from './transparent.js';
 
 type PromClient = typeof import('prom-client');
 
@@ -48,7 +49,11 @@ export interface KsmMetricsOptions {
  * ksm_general_profit_bytes (system-wide, /sys/kernel/mm/ksm) and ksm_process_merging_pages,
  * ksm_process_profit_bytes, ksm_process_merge_any (this process, /proc/self/ksm_stat).
  * Values are read when scraped. A figure this kernel does not report (an older kernel's
- * missing file or line) gets no gauge.
+ * missing file or line) gets no gauge. Where transparent mode is on when this is called, four
+ * counters say what it did in this thread: ksm_transparent_placed_buffers_total and
+ * ksm_transparent_placed_bytes_total, and ksm_transparent_left_buffers_total and
+ * ksm_transparent_left_bytes_total with a `reason` label (belowThreshold, fallback,
+ * otherArguments).
  */
 export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptions = {}): void {
   const client = loadPromClient();
@@ -86,4 +91,31 @@ export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptio
   gauge('process_merging_pages', 'Pages of this process currently merged', fromSelf('mergingPages'));
   gauge('process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', fromSelf('profitBytes'));
   gauge('process_merge_any', '1 when process-wide merge is on for this process', fromSelf('mergeAny'));
+
+  if (transparentModeStats().enabled) transparentModeCounters(client, registers, prefix);
+}
+
+/** Counters of what transparent mode placed and left, read from its tallies when scraped. */
+function transparentModeCounters(client: PromClient, registers: Registry[], prefix: string): void {
+  for (const unit of ['buffers', 'bytes'] as const) {
+    new client.Counter({
+      name: `${prefix}transparent_placed_${unit}_total`,
+      help: `${unit === 'buffers' ? 'Buffers' : 'Bytes of Buffers'} transparent mode placed in mergeable memory`,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(transparentModeStats().placed[unit]);
+      },
+    });
+    new client.Counter({
+      name: `${prefix}transparent_left_${unit}_total`,
+      help: `${unit === 'buffers' ? 'Buffers' : 'Bytes of Buffers'} transparent mode left to Node, by reason`,
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, tally] of Object.entries(transparentModeStats().left)) this.inc({ reason }, tally[unit]);
+      },
+    });
+  }
 }

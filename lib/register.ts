@@ -1,24 +1,49 @@
 // Preload entry: `node -r node-ksm/register app.js`, `node --import node-ksm/register app.js`,
-// or NODE_OPTIONS="-r node-ksm/register". With NODE_KSM_MERGE=1 it turns process-wide merge on
-// before the app runs. It never stops the app from starting: on a host that cannot merge it
-// prints one warning to stderr.
+// or NODE_OPTIONS="-r node-ksm/register". NODE_KSM_MERGE picks what it turns on before the app
+// runs:
+//   1        process-wide merge (every private anonymous mapping mergeable)
+//   buffers  transparent mode: Buffers of at least NODE_KSM_BUFFER_THRESHOLD bytes (default
+//            4096) in page-aligned mergeable memory
+// It never stops the app from starting: where that cannot be done it prints one warning to
+// stderr and the app runs as it would without it.
 //
 // Without NODE_KSM_MERGE it does nothing, and says nothing: NODE_OPTIONS reaches every node
 // process started below it (npm, build tools, their children), and a line on each one's stderr
 // would break tools that read it; unsetting the variable is how a deployment turns merge off
 // without editing NODE_OPTIONS. A value it does not know (a typo, 'true') is said once on
 // stderr, since that is a mistake and not a choice.
+import { constants } from 'node:buffer';
 import { enableProcessMerge } from './process-merge.js';
+import { DEFAULT_THRESHOLD, enableTransparentMode } from './transparent.js';
+
+const warn = (text: string) => process.stderr.write(`node-ksm: ${text}\n`);
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** NODE_KSM_BUFFER_THRESHOLD as a byte count, or the default (said once) when it is not one. */
+function bufferThreshold(): number {
+  const text = process.env.NODE_KSM_BUFFER_THRESHOLD;
+  if (text === undefined || text === '') return DEFAULT_THRESHOLD;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isSafeInteger(value) && value >= 1 && value <= constants.MAX_LENGTH) return value;
+  warn(`NODE_KSM_BUFFER_THRESHOLD=${JSON.stringify(text)} is not a whole number of bytes from 1 to buffer.constants.MAX_LENGTH: ` +
+    `using ${DEFAULT_THRESHOLD}`);
+  return DEFAULT_THRESHOLD;
+}
 
 const setting = process.env.NODE_KSM_MERGE;
 if (setting === '1') {
   try {
     enableProcessMerge();
   } catch (error) {
-    process.stderr.write(`node-ksm: NODE_KSM_MERGE=1, but process-wide merge could not be turned on: ` +
-      `${error instanceof Error ? error.message : String(error)}\n`);
+    warn(`NODE_KSM_MERGE=1, but process-wide merge could not be turned on: ${reason(error)}`);
+  }
+} else if (setting === 'buffers') {
+  try {
+    enableTransparentMode({ threshold: bufferThreshold() });
+  } catch (error) {
+    warn(`NODE_KSM_MERGE=buffers, but Buffers stay Node's own: ${reason(error)}`);
   }
 } else if (setting !== undefined && setting !== '' && setting !== '0') {
-  process.stderr.write(`node-ksm: NODE_KSM_MERGE=${JSON.stringify(setting)} is not a value node-ksm knows ` +
-    '(1 turns process-wide merge on; 0 or unset leaves it off): nothing was changed\n');
+  warn(`NODE_KSM_MERGE=${JSON.stringify(setting)} is not a value node-ksm knows ` +
+    '(1 turns process-wide merge on, buffers turns transparent mode on; 0 or unset leaves both off): nothing was changed');
 }

@@ -62,10 +62,22 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
       return 0;
     }
     case 'run': {
-      const command = rest[0] === '--' ? rest.slice(1) : rest;
-      if (command[0] === '--help' || command[0] === '-h') return out.write(`${HELP.run}\n`), 0;
+      // ksm's own options come before the command; everything from the command on is its own.
+      let buffers = false;
+      let at = 0;
+      for (; at < rest.length && rest[at].startsWith('-'); at++) {
+        const option = rest[at];
+        if (option === '--') {
+          at++;
+          break;
+        }
+        if (option === '--help' || option === '-h') return out.write(`${HELP.run}\n`), 0;
+        if (option !== '--buffers') throw new UsageError(`unknown option "${option}"`, USAGE.run);
+        buffers = true;
+      }
+      const command = rest.slice(at);
       if (command.length === 0) throw new UsageError('run needs a command', USAGE.run);
-      return runCommand(command[0], command.slice(1), err);
+      return runCommand(command[0], command.slice(1), err, { buffers });
     }
     default:
       throw new UsageError(`unknown command "${command}"`, USAGE.main);

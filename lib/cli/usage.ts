@@ -12,7 +12,7 @@ export const USAGE = {
   status: 'ksm status [--json]',
   watch: 'ksm watch [--interval SECONDS]',
   ksmd: 'ksm ksmd <start|stop|unmerge|set KEY=VALUE...>',
-  run: 'ksm run [--] COMMAND [ARGS...]',
+  run: 'ksm run [--buffers] [--] COMMAND [ARGS...]',
 };
 
 export const HELP = {
@@ -24,7 +24,7 @@ Commands:
   status   system-wide KSM figures and every process with merged pages
   watch    the same, live, with the saved memory over time
   ksmd     start, stop, unmerge or tune ksmd (root)
-  run      run a command with process-wide merge turned on`,
+  run      run a command with process-wide merge, or transparent mode, turned on`,
   status: `Usage: ${USAGE.status}
 
 System-wide KSM figures (pages shared and sharing, memory saved, sharing ratio, full scans,
@@ -53,5 +53,11 @@ Writing /sys/kernel/mm/ksm needs root.`,
 
 Runs COMMAND with process-wide merge (PR_SET_MEMORY_MERGE) turned on. On Linux 6.7+ the setting
 passes through exec to any command; before that, node commands get it through
--r node-ksm/register, and other commands cannot. Exits with the command's exit code.`,
+-r node-ksm/register, and other commands cannot. Exits with the command's exit code.
+
+Options:
+  --buffers   transparent mode instead: in every node process COMMAND starts (directly, or
+              through a shell or npm), Buffers of at least NODE_KSM_BUFFER_THRESHOLD bytes
+              (default 4096) come from page-aligned mergeable memory, so identical copies
+              merge whole. Needs KSM, not process-wide merge: any kernel with CONFIG_KSM.`,
 };

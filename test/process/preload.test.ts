@@ -29,7 +29,7 @@ describe.skipIf(!linux)('ksm run and the preload hook', () => {
     const typo = node(['-r', 'node-ksm/register', '-e', mergeAny], { NODE_KSM_MERGE: 'true' });
     expect(typo.stdout).toBe('no\n');
     expect(typo.stderr).toBe('node-ksm: NODE_KSM_MERGE="true" is not a value node-ksm knows (1 turns process-wide ' +
-      'merge on; 0 or unset leaves it off): nothing was changed\n');
+      'merge on, buffers turns transparent mode on; 0 or unset leaves both off): nothing was changed\n');
   });
 
   it.skipIf(noProcessMerge)(`works through NODE_OPTIONS${noProcessMerge ? ` (${noProcessMerge})` : ''}`, () => {

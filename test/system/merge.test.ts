@@ -68,6 +68,18 @@ describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable
     expect(plain.maps).toBeGreaterThan(aligned.maps + 5_000);
   });
 
+  it('in transparent mode, 10,000 plain Buffer.from(6 KiB) copies in unchanged code: at least 99% of their 20,000 pages merge', async () => {
+    const report = await withKsmd(() => runNodeJson<CopiesReport>('', {
+      args: ['-r', 'node-ksm/register', '--expose-gc', fixture('copies-merge.cjs'), 'unchanged', '10000', String(6 * 1024), '6'],
+      env: { NODE_KSM_MERGE: 'buffers' },
+    }));
+    console.log(`transparent mode, 10,000 Buffer.from copies of 6 KiB: merged ${report.merging}/${report.pages} pages ` +
+      `(${report.maps} mappings)`);
+    expect(report.pages).toBe(copiesPages);
+    expect(report.merging).toBeGreaterThanOrEqual(0.99 * copiesPages);
+    expect(report.intact).toBe(true);
+  });
+
   it('copies made in reused slots that held other bytes merge just as well', async () => {
     const report = await withKsmd(() => runNodeJson<CopiesReport>('',
       { args: ['--expose-gc', fixture('copies-merge.cjs'), 'mergeableFromReused', '3000', String(6 * 1024), '6'] }));

@@ -1,0 +1,142 @@
+// Transparent mode: 4 unchanged child processes (bench/unchanged-app.cjs, which knows nothing of
+// node-ksm) in three scenarios, each run three ways: nothing, process-wide merge
+// (NODE_KSM_MERGE=1) and transparent mode (NODE_KSM_MERGE=buffers). What ksmd saved, against
+// the ideal: every copy but one merged, page by page. Then the cost of the mode in a
+// Buffer-heavy loop, against plain Node.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { capabilities, systemStats } from 'node-ksm';
+import { runChild, startChild, stopChild } from './children.mjs';
+import { median } from './harness.mjs';
+import { sleep } from './kernel.mjs';
+import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
+
+const REGISTER = fileURLToPath(new URL('../dist/register.js', import.meta.url));
+const CHILDREN = 4;
+const TEMPLATE = 6 * 1024;
+const pagesOf = (bytes) => Math.ceil(bytes / PAGE);
+
+const MODES = {
+  nothing: {},
+  'process-wide': { nodeArgs: ['-r', REGISTER], env: { NODE_KSM_MERGE: '1' } },
+  transparent: { nodeArgs: ['-r', REGISTER], env: { NODE_KSM_MERGE: 'buffers' } },
+};
+
+/**
+ * Starts the children, waits until what merged holds for 3 full scans (or, with nothing
+ * mergeable, where ksmd does not scan at all, a short while), then measures pages scanned per
+ * full scan over `windowScans` more.
+ */
+async function measure(mode, args, { windowScans, timeoutMs }) {
+  const before = systemStats();
+  const children = [];
+  try {
+    for (let i = 0; i < CHILDREN; i++) children.push(await startChild('unchanged-app.cjs', args, MODES[mode]));
+    const started = Date.now();
+    let last = -1;
+    let stableSince = systemStats().fullScans;
+    for (;;) {
+      const now = systemStats();
+      if (mode === 'nothing' && Date.now() - started > 2000) break;
+      if (now.pagesSharing !== last) {
+        last = now.pagesSharing;
+        stableSince = now.fullScans;
+      } else if (now.fullScans - stableSince >= 3 || Date.now() - started > timeoutMs) {
+        break;
+      }
+      await sleep(50);
+    }
+    const convergeSeconds = (Date.now() - started) / 1000;
+    const window = systemStats();
+    while (mode !== 'nothing' && systemStats().fullScans - window.fullScans < windowScans && Date.now() - started < 2 * timeoutMs) {
+      await sleep(50);
+    }
+    const end = systemStats();
+    const scans = Math.max(1, end.fullScans - window.fullScans);
+    return {
+      savedPages: end.pagesSharing - before.pagesSharing,
+      pagesPerScan: end.pagesScanned === undefined ? undefined : (end.pagesScanned - window.pagesScanned) / scans,
+      skippedPerScan: end.pagesSkipped === undefined ? undefined : (end.pagesSkipped - window.pagesSkipped) / scans,
+      convergeSeconds,
+    };
+  } finally {
+    for (const child of children) await stopChild(child);
+    // Until ksmd passes over the exited children's pages, pages_sharing still counts them.
+    const settle = Date.now();
+    while (systemStats().pagesSharing > before.pagesSharing && Date.now() - settle < 10_000) await sleep(50);
+  }
+}
+
+export async function transparentFigures({ quick }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-bench-'));
+  try {
+    const fileMib = quick ? 8 : 64;
+    const file = path.join(dir, 'data');
+    fs.writeFileSync(file, crypto.randomBytes(fileMib * 1024 * 1024));
+    const copies = quick ? 200 : 5000;
+    // A server's live heap is far larger than its duplicate data (the scan-cost group's 384 MiB).
+    const server = quick ? { objectsMib: 16, fileMib: 4, copies: 200 } : { objectsMib: 384, fileMib: 8, copies: 1000 };
+    const serverFile = path.join(dir, 'server-data');
+    fs.writeFileSync(serverFile, crypto.randomBytes(server.fileMib * 1024 * 1024));
+    // Scans counted over several passes: smart_scan (6.7+) skips pages that keep failing to
+    // merge more the longer they fail, so one pass is not typical.
+    const options = { windowScans: quick ? 1 : 5, timeoutMs: quick ? 10_000 : 60_000 };
+    const scenarios = [
+      [`${CHILDREN} processes each fs.readFileSync the same ${fileMib} MiB file`, ['file', file],
+        (CHILDREN - 1) * pagesOf(fileMib * 1024 * 1024)],
+      [`${CHILDREN} processes each hold ${copies} Buffer.from copies of one 6 KiB template`, ['copies', copies],
+        (CHILDREN * copies - 1) * pagesOf(TEMPLATE)],
+      [`${CHILDREN} server-like processes (${server.objectsMib} MiB of changing objects, a ${server.fileMib} MiB file, ` +
+        `${server.copies} template copies)`, ['server', server.objectsMib, serverFile, server.copies],
+      (CHILDREN - 1) * pagesOf(server.fileMib * 1024 * 1024) + (CHILDREN * server.copies - 1) * pagesOf(TEMPLATE)],
+    ];
+    // Process-wide merge needs Linux 6.4; pages scanned per full scan, 6.7. The quick run only
+    // shows that the figures can be measured: one scenario, the mode alone.
+    const modes = quick ? ['transparent']
+      : Object.keys(MODES).filter((mode) => mode !== 'process-wide' || capabilities().processMerge);
+    const figures = [];
+    for (const [label, args, ideal] of quick ? scenarios.slice(1, 2) : scenarios) {
+      const results = {};
+      for (const mode of modes) {
+        process.stderr.write(`bench: transparent mode: ${label}: ${mode}...\n`);
+        results[mode] = await measure(mode, args, options);
+      }
+      const share = (mode) => results[mode].savedPages / ideal;
+      const note = modes.map((mode) => `${mode} ${(share(mode) * 100).toFixed(1)}%`).join(', ') +
+        ` (ideal ${ideal} pages)`;
+      figures.push({ figure: `transparent mode: saving, ${label}`, ours: share('transparent'), unit: 'of pages merged',
+        note: `${note}; ${results.transparent.convergeSeconds.toFixed(1)} s to converge` });
+      if (results['process-wide']) {
+        figures.push({ figure: `transparent mode: MiB saved vs process-wide, ${label}`,
+          ours: (results.transparent.savedPages * PAGE) / 2 ** 20, baseline: (results['process-wide'].savedPages * PAGE) / 2 ** 20,
+          unit: 'MiB' });
+        if (results.transparent.pagesPerScan !== undefined) {
+          figures.push({ figure: `transparent mode: pages ksmd scans per full scan vs process-wide, ${label}`,
+            ours: results.transparent.pagesPerScan, baseline: results['process-wide'].pagesPerScan, unit: 'pages/scan',
+            ...(args[0] === 'server' ? { goal: 0.5 } : {}),
+            note: `smart_scan skipped ${Math.round(results.transparent.skippedPerScan ?? 0)} vs ` +
+              `${Math.round(results['process-wide'].skippedPerScan ?? 0)} more a scan` });
+        }
+      }
+    }
+    return figures;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Building responses (Buffer.from of a rendered string, concat, drop) with and without the mode. */
+export async function transparentCostFigures({ quick }) {
+  const args = quick ? [300, 3] : [2000, 5];
+  const plain = [];
+  const mode = [];
+  for (let run = 0; run < (quick ? 2 : 5); run++) {
+    plain.push(runChild('unchanged-app.cjs', ['cost', ...args]).nsPerResponse);
+    mode.push(runChild('unchanged-app.cjs', ['cost', ...args], MODES.transparent).nsPerResponse);
+  }
+  return [{ figure: 'transparent mode: cost of building responses (Buffer.from of 6-48 KiB rendered HTML, concat, drop) vs plain Node',
+    ours: median(mode), baseline: median(plain), unit: 'ns/response', goal: 1.2 }];
+}

@@ -1,0 +1,68 @@
+// node [-r node-ksm/register] unchanged-app.cjs SCENARIO ...: an app that knows nothing of
+// node-ksm, for the transparent mode group. Prints "ready" and holds its Buffers until stdin
+// closes.
+//   file PATH                     reads PATH with fs.readFileSync
+//   copies COUNT                  COUNT Buffer.from copies of one rendered 6 KiB template
+//   server OBJECTS_MIB PATH COUNT a live JS heap of OBJECTS_MIB that keeps changing, plus
+//                                 both of the above
+//   cost ITERATIONS ROUNDS        prints the median ns of building a response (Buffer.from of
+//                                 a rendered string, concat with a header, drop), per round
+const fs = require('node:fs');
+
+const [scenario, ...args] = process.argv.slice(2);
+
+/** The same 6 KiB page in every process: a rendered template, as a server sends it. */
+function renderTemplate(id = 0) {
+  const rows = Array.from({ length: 96 }, (_, i) => `<tr><td>${i}</td><td>item-${(i * 7919) % 1000}</td><td>${id}</td></tr>`);
+  return `<table>${rows.join('')}</table>`.padEnd(6 * 1024, ' ').slice(0, 6 * 1024);
+}
+
+function copies(count) {
+  const template = renderTemplate();
+  return Array.from({ length: count }, () => Buffer.from(template));
+}
+
+function liveHeap(objectsMib) {
+  // ~100 bytes an object: a small record with a string, as a cache or session table holds.
+  const objects = Array.from({ length: Math.round((objectsMib * 1024 * 1024) / 100) },
+    (_, i) => ({ id: i, name: `user-${i}`, hits: 0, score: Math.random() }));
+  setInterval(() => { // live traffic: 1% of the objects change every 20 ms
+    for (let n = 0; n < objects.length / 100; n++) {
+      const object = objects[Math.floor(Math.random() * objects.length)];
+      object.hits++;
+      object.score = Math.random();
+    }
+  }, 20);
+  return objects;
+}
+
+function cost(iterations, rounds) {
+  const header = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\n\r\n');
+  const times = [];
+  let sink = 0;
+  for (let round = 0; round < rounds + 1; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) {
+      // Bodies of 6 KiB to 48 KiB: one to eight rendered tables.
+      const body = Buffer.from(renderTemplate(i).repeat(1 + (i % 8)));
+      const response = Buffer.concat([header, body]);
+      sink ^= response[i % response.length];
+    }
+    if (round > 0) times.push(Number(process.hrtime.bigint() - start) / iterations); // round 0 warms up
+  }
+  times.sort((a, b) => a - b);
+  return { nsPerResponse: times[times.length >> 1], sink };
+}
+
+let held;
+if (scenario === 'file') held = fs.readFileSync(args[0]);
+else if (scenario === 'copies') held = copies(Number(args[0]));
+else if (scenario === 'server') held = [liveHeap(Number(args[0])), fs.readFileSync(args[1]), copies(Number(args[2]))];
+else if (scenario === 'cost') {
+  process.stdout.write(`${JSON.stringify(cost(Number(args[0]), Number(args[1])))}\n`);
+  process.exit(0);
+} else throw new Error(`unknown scenario ${scenario}`);
+
+process.stdout.write('ready\n');
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(held ? 0 : 1));

@@ -1,0 +1,190 @@
+// Transparent mode in unchanged code: what it places, that the app sees Node's behaviour
+// exactly, and that it never stops an app from starting. (That placed copies really merge is
+// in test/system/transparent-merge.test.ts, on the real kernel.)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { disableTransparentMode, enableTransparentMode, transparentModeStats } from '../../lib/index.js';
+import { packageRoot } from '../helpers/child.js';
+import { fixture } from '../helpers/paths.js';
+
+const linux = process.platform === 'linux';
+const BIN = path.join(packageRoot, 'bin', 'ksm.js');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-transparent-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs node with `args` from the package root; `mode` adds the preload hook in transparent mode. */
+function node(args: string[], { mode = false, env = {} }: { mode?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(process.execPath, [...(mode ? ['-r', 'node-ksm/register'] : []), ...args], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NODE_KSM_MERGE: mode ? 'buffers' : undefined, NODE_KSM_BUFFER_THRESHOLD: undefined, ...env },
+  });
+  return { ...result, stderr: result.stderr.replace(/.*DEP0005.*\n.*--trace-deprecation.*\n/, '') };
+}
+
+type Placement = Record<string, { placed: number; marked: boolean | undefined; length: number; byteOffset: number }>;
+const placements = (options: Parameters<typeof node>[1]) => {
+  const result = node([fixture('transparent-placement.cjs'), scratch], options);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as Placement;
+};
+
+describe.skipIf(!linux)('transparent mode', () => {
+  it('a differential run of every Buffer and fs call, plain Node and in the mode, prints the same', () => {
+    const plain = node([fixture('buffer-calls.cjs'), scratch]);
+    const mode = node([fixture('buffer-calls.cjs'), scratch], { mode: true });
+    expect(plain.status).toBe(0);
+    expect(mode.status).toBe(0);
+    const lines = mode.stdout.trim().split('\n');
+    const { stats } = JSON.parse(lines.pop() ?? '{}');
+    const plainLines = plain.stdout.trim().split('\n');
+    expect(plainLines.length).toBeGreaterThan(2000);
+    // Line by line, so a difference names its case.
+    for (let i = 0; i < plainLines.length; i++) expect(lines[i]).toBe(plainLines[i]);
+    expect(lines).toHaveLength(plainLines.length);
+    // And the mode was really at work in that run.
+    expect(stats.enabled).toBe(true);
+    expect(stats.placed.buffers).toBeGreaterThan(500);
+    expect(stats.left.belowThreshold.buffers).toBeGreaterThan(500);
+    expect(stats.left.fallback.buffers).toBe(0);
+  }, 60_000);
+
+  it('places every covered call at or above 4096 bytes in mergeable memory, and nothing below', () => {
+    const results = placements({ mode: true });
+    expect(Object.keys(results)).toHaveLength(13 * 6);
+    for (const [name, result] of Object.entries(results)) {
+      const size = Number(name.split(' ').pop());
+      const expected = size >= 4096
+        ? { placed: expect.any(Number), marked: true, byteOffset: 0 }
+        : { placed: 0, marked: false };
+      expect({ name, ...result }).toMatchObject({ name, ...expected });
+      if (size >= 4096) expect(result.placed).toBeGreaterThanOrEqual(1);
+    }
+    // Without the mode, the same calls give memory nobody marked.
+    for (const [name, result] of Object.entries(placements({}))) expect({ name, marked: result.marked }).toEqual({ name, marked: false });
+  }, 60_000);
+
+  it('NODE_KSM_BUFFER_THRESHOLD moves the threshold; a value that is not a byte count is said once and the default used', () => {
+    const results = placements({ mode: true, env: { NODE_KSM_BUFFER_THRESHOLD: '65536' } });
+    expect(results['Buffer.from(string) 6144'].placed).toBe(0);
+    expect(results['Buffer.from(string) 65536'].placed).toBe(1);
+    expect(results['Buffer.alloc 2097157'].marked).toBe(true);
+    const stats = 'console.log(require("node-ksm").transparentModeStats().threshold)';
+    for (const bad of ['4k', '-1', '0', '1e3', ' 5']) {
+      const result = node(['-e', stats], { mode: true, env: { NODE_KSM_BUFFER_THRESHOLD: bad } });
+      expect(result.stdout).toBe('4096\n');
+      expect(result.stderr).toBe(`node-ksm: NODE_KSM_BUFFER_THRESHOLD=${JSON.stringify(bad)} is not a whole number of bytes ` +
+        'from 1 to buffer.constants.MAX_LENGTH: using 4096\n');
+    }
+  }, 60_000);
+
+  it('on a host that cannot merge, warns once and the app runs on Node\'s own Buffers', () => {
+    const result = node(['-e', `Object.defineProperty(process, 'platform', { value: 'darwin' });
+      require('node-ksm/register');
+      const { transparentModeStats } = require('node-ksm');
+      console.log(Buffer.from('x'.repeat(9000)).length, transparentModeStats().enabled, Buffer.alloc.name)`],
+    { env: { NODE_KSM_MERGE: 'buffers' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('9000 false alloc\n');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^node-ksm: NODE_KSM_MERGE=buffers, but Buffers stay Node's own: KSM is not available/);
+  });
+
+  it('ksm run --buffers turns it on in node commands, also when started through a shell', () => {
+    const code = 'const { length } = Buffer.from("y".repeat(5000)); ' +
+      'console.log(require("node-ksm").transparentModeStats().placed.buffers > 0 ? "placed" : "plain", length)';
+    const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { cwd: packageRoot, encoding: 'utf8',
+      env: { ...process.env, NODE_KSM_MERGE: undefined } });
+    expect(run(['--buffers', '--', process.execPath, '-e', code]).stdout).toBe('placed 5000\n');
+    expect(run(['--buffers', 'sh', '-c', `"${process.execPath}" -e '${code}'`]).stdout).toBe('placed 5000\n');
+    const wrong = run(['--buffer', 'true']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toBe('ksm: unknown option "--buffer"\nUsage: ksm run [--buffers] [--] COMMAND [ARGS...]\n');
+  });
+
+  it('when the allocator cannot map memory, Node allocates as usual and the mode counts it as a fallback', () => {
+    // Address space limited after start-up to less than one more arena (64 MiB): the
+    // allocator's next arena cannot be mapped, while Node still has room to run.
+    const result = node(['-e', `
+      const { execFileSync } = require('node:child_process');
+      const { transparentModeStats } = require('node-ksm');
+      const vsz = Number(require('node:fs').readFileSync('/proc/self/statm', 'utf8').split(' ')[0]) * 4096;
+      execFileSync('prlimit', ['--pid', String(process.pid), '--as=' + (vsz + 62 * 2 ** 20)]);
+      const copy = Buffer.from('z'.repeat(6000));
+      const { placed, left } = transparentModeStats();
+      console.log(JSON.stringify({ ok: copy.equals(Buffer.alloc(6000, 'z')), placed: placed.buffers, fallback: left.fallback }));`],
+    // One malloc arena: glibc would reserve 64 MiB for each thread's own.
+    { mode: true, env: { MALLOC_ARENA_MAX: '1' } });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, placed: 0, fallback: { buffers: 1, bytes: 6000 } });
+  });
+});
+
+describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', () => {
+  it('wraps Buffer\'s factories, counts what it places, and gives Node\'s own back', () => {
+    const node = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from };
+    try {
+      enableTransparentMode({ threshold: 8192 });
+      expect(Buffer.alloc).not.toBe(node.alloc);
+      const before = transparentModeStats();
+      expect(before).toMatchObject({ enabled: true, threshold: 8192 });
+      const big = Buffer.allocUnsafeSlow(8192);
+      const small = Buffer.allocUnsafeSlow(8191);
+      const after = transparentModeStats();
+      expect(after.placed).toEqual({ buffers: before.placed.buffers + 1, bytes: before.placed.bytes + 8192 });
+      expect(after.left.belowThreshold).toEqual({ buffers: before.left.belowThreshold.buffers + 1,
+        bytes: before.left.belowThreshold.bytes + 8191 });
+      expect([big.length, small.length]).toEqual([8192, 8191]);
+    } finally {
+      disableTransparentMode();
+    }
+    expect({ alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from })
+      .toEqual(node);
+    expect(transparentModeStats().enabled).toBe(false);
+    disableTransparentMode(); // a second call changes nothing
+    expect(Buffer.from).toBe(node.from);
+  });
+
+  it('registerKsmMetrics adds counters of what it placed and left, equal to transparentModeStats()', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerKsmMetrics } = await import('../../lib/metrics.js');
+    const without = new Registry();
+    registerKsmMetrics(without);
+    expect((await without.getMetricsAsJSON()).filter((m) => m.name.includes('transparent'))).toEqual([]);
+    try {
+      enableTransparentMode();
+      const registry = new Registry();
+      registerKsmMetrics(registry, { prefix: 'k_' });
+      const kept = [Buffer.from('m'.repeat(70_000)), Buffer.alloc(10), Buffer.from(new Uint16Array(5000))];
+      const metrics = await registry.getMetricsAsJSON();
+      const { placed, left } = transparentModeStats();
+      const value = (name: string, reason?: string) =>
+        metrics.find((m) => m.name === name)?.values.find((v) => v.labels.reason === reason)?.value;
+      expect({
+        placed: { buffers: value('k_transparent_placed_buffers_total'), bytes: value('k_transparent_placed_bytes_total') },
+        ...Object.fromEntries(Object.keys(left).map((reason) => [reason, {
+          buffers: value('k_transparent_left_buffers_total', reason), bytes: value('k_transparent_left_bytes_total', reason),
+        }])),
+      }).toEqual({ placed, ...left });
+      expect(placed.buffers).toBeGreaterThanOrEqual(1);
+      expect(left.otherArguments.bytes).toBeGreaterThanOrEqual(5000);
+      expect(kept).toHaveLength(3);
+    } finally {
+      disableTransparentMode();
+    }
+  });
+
+  it('rejects bad options with typed, coded errors and changes nothing', () => {
+    const from = Buffer.from;
+    expect(() => enableTransparentMode('4096' as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => enableTransparentMode({ threshold: 0 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => enableTransparentMode({ threshold: 1.5 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => enableTransparentMode({ threshold: '1' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(Buffer.from).toBe(from);
+    expect(transparentModeStats().enabled).toBe(false);
+  });
+});
