@@ -64,7 +64,9 @@ describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable
     // The contrast that justifies the allocator: unaligned heap copies barely merge, and
     // marking them one by one splits the heap into thousands of mappings.
     expect(plain.intact).toBe(true);
-    expect(plain.merging).toBeLessThan(0.5 * aligned.merging);
+    // (A quarter as many by ksm_stat's count; counted page by page, before 5.19, about half:
+    // that count leaves out the aligned copies' partial last pages, which merge too.)
+    expect(plain.merging).toBeLessThan(0.6 * aligned.merging);
     expect(plain.maps).toBeGreaterThan(aligned.maps + 5_000);
   });
 
