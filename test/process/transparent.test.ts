@@ -94,6 +94,20 @@ describe.skipIf(!linux)('transparent mode', () => {
     expect(result.stderr).toMatch(/^node-ksm: NODE_KSM_MERGE=buffers, but Buffers stay Node's own: KSM is not available/);
   });
 
+  it('the preload hook turns it on in worker threads too, each with its own tallies', () => {
+    const result = node(['-e', `
+      const { Worker } = require('node:worker_threads');
+      const worker = new Worker(\`
+        const { parentPort } = require('node:worker_threads');
+        const { inspect, transparentModeStats } = require('node-ksm');
+        const copy = Buffer.from('w'.repeat(5000));
+        parentPort.postMessage({ placed: transparentModeStats().placed, marked: inspect(copy).marked });
+      \`, { eval: true });
+      worker.once('message', (message) => console.log(JSON.stringify(message)));`], { mode: true });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ placed: { buffers: 1, bytes: 5000 }, marked: true });
+  });
+
   it('ksm run --buffers turns it on in node commands, also when started through a shell', () => {
     const code = 'const { length } = Buffer.from("y".repeat(5000)); ' +
       'console.log(require("node-ksm").transparentModeStats().placed.buffers > 0 ? "placed" : "plain", length)';
