@@ -1,6 +1,6 @@
 // What the bench reads from the kernel: a child's merged pages, ksmd's CPU time.
 import fs from 'node:fs';
-import { processStats } from 'node-ksm';
+import { processStats, systemStats } from 'node-ksm';
 
 /** A child's merged pages, from whichever file this kernel reports them in (5.19+). */
 export function childMergingPages(pid) {
@@ -19,3 +19,18 @@ export function ksmdCpuSeconds() {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until ksmd has made `count` more full scans (or `deadline`, a Date.now() value, has
+ * passed) and returns what it scanned and skipped a scan on average (undefined where this
+ * kernel does not count it: pages_scanned and pages_skipped came in 6.7), and the figures at
+ * the end. smart_scan (6.7+) passes over pages that kept failing to merge without scanning them.
+ */
+export async function perFullScan(count, deadline) {
+  const start = systemStats();
+  while (systemStats().fullScans - start.fullScans < count && Date.now() < deadline) await sleep(50);
+  const end = systemStats();
+  const scans = Math.max(1, end.fullScans - start.fullScans);
+  const per = (key) => (end[key] === undefined ? undefined : (end[key] - start[key]) / scans);
+  return { scanned: per('pagesScanned'), skipped: per('pagesSkipped'), end };
+}

@@ -2,7 +2,7 @@
 // objects and duplicate data, merged process-wide (what systemd's MemoryKSM=yes does) or only
 // where the duplicates are.
 import { systemStats } from 'node-ksm';
-import { childMergingPages, ksmdCpuSeconds, sleep } from './kernel.mjs';
+import { childMergingPages, ksmdCpuSeconds, perFullScan, sleep } from './kernel.mjs';
 import { startChild, stopChild } from './children.mjs';
 import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
@@ -15,14 +15,10 @@ async function measure(mode, { objectsMib, dataMib, windowScans }) {
     while (childMergingPages(child.pid) < 0.99 * dataPages && Date.now() - start.time < 120_000) await sleep(50);
     const convergeSeconds = (Date.now() - start.time) / 1000;
     // Steady state: what each full pass over the process's mergeable memory costs.
-    const window = systemStats();
-    while (systemStats().fullScans - window.fullScans < windowScans && Date.now() - start.time < 180_000) await sleep(50);
-    const end = systemStats();
-    const scans = Math.max(1, end.fullScans - window.fullScans);
+    const { scanned, skipped, end } = await perFullScan(windowScans, start.time + 180_000);
     return {
-      pagesPerScan: (end.pagesScanned - window.pagesScanned) / scans,
-      // smart_scan (6.7+) passes over pages that kept failing to merge without scanning them.
-      pagesSkippedPerScan: ((end.pagesSkipped ?? 0) - (window.pagesSkipped ?? 0)) / scans,
+      pagesPerScan: scanned,
+      pagesSkippedPerScan: skipped ?? 0,
       ksmdCpuSeconds: ksmdCpuSeconds() - start.cpu,
       convergeSeconds,
       savedMiB: ((end.pagesSharing - start.sharing) * PAGE) / 2 ** 20,

@@ -4,26 +4,17 @@
 // (mergeableFrom only). Prints "ready" and runs until stdin closes.
 const { randomFillSync } = require('node:crypto');
 const ksm = require('node-ksm');
+const { liveHeap } = require('./live-heap.cjs');
 
 const [mode, objectsMib, dataMib] = process.argv.slice(2).map((v, i) => (i ? Number(v) : v));
 if (mode === 'process') ksm.enableProcessMerge();
 
-// ~100 bytes an object: a small record with a string, as a cache or session table holds.
-const objects = Array.from({ length: Math.round((objectsMib * 1024 * 1024) / 100) },
-  (_, i) => ({ id: i, name: `user-${i}`, hits: 0, score: Math.random() }));
+const objects = liveHeap(objectsMib);
 // Exactly two copies (no third source buffer left behind to merge with).
 const size = dataMib * 1024 * 1024;
 const first = randomFillSync(mode === 'process' ? Buffer.alloc(size) : ksm.allocMergeable(size));
 const copies = [first, mode === 'process' ? Buffer.from(first) : ksm.mergeableFrom(first)]; // large: malloc mmaps them alike
 
-// Live traffic: 1% of the objects change every 20 ms.
-setInterval(() => {
-  for (let n = 0; n < objects.length / 100; n++) {
-    const object = objects[Math.floor(Math.random() * objects.length)];
-    object.hits++;
-    object.score = Math.random();
-  }
-}, 20);
 process.stdout.write('ready\n');
 process.stdin.resume();
-process.stdin.on('end', () => process.exit(copies.length === 2 ? 0 : 1));
+process.stdin.on('end', () => process.exit(copies.length === 2 && objects.length > 0 ? 0 : 1));

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { capabilities, systemStats } from 'node-ksm';
 import { runChild, startChild, stopChild } from './children.mjs';
 import { median } from './harness.mjs';
-import { sleep } from './kernel.mjs';
+import { perFullScan, sleep } from './kernel.mjs';
 import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
 const REGISTER = fileURLToPath(new URL('../dist/register.js', import.meta.url));
@@ -50,18 +50,8 @@ async function measure(mode, args, { windowScans, timeoutMs }) {
       await sleep(50);
     }
     const convergeSeconds = (Date.now() - started) / 1000;
-    const window = systemStats();
-    while (mode !== 'nothing' && systemStats().fullScans - window.fullScans < windowScans && Date.now() - started < 2 * timeoutMs) {
-      await sleep(50);
-    }
-    const end = systemStats();
-    const scans = Math.max(1, end.fullScans - window.fullScans);
-    return {
-      savedPages: end.pagesSharing - before.pagesSharing,
-      pagesPerScan: end.pagesScanned === undefined ? undefined : (end.pagesScanned - window.pagesScanned) / scans,
-      skippedPerScan: end.pagesSkipped === undefined ? undefined : (end.pagesSkipped - window.pagesSkipped) / scans,
-      convergeSeconds,
-    };
+    const { scanned, skipped, end } = await perFullScan(mode === 'nothing' ? 0 : windowScans, started + 2 * timeoutMs);
+    return { savedPages: end.pagesSharing - before.pagesSharing, pagesPerScan: scanned, skippedPerScan: skipped, convergeSeconds };
   } finally {
     for (const child of children) await stopChild(child);
     // Until ksmd passes over the exited children's pages, pages_sharing still counts them.

@@ -8,6 +8,7 @@
 //   cost ITERATIONS ROUNDS        prints the median ns of building a response (Buffer.from of
 //                                 a rendered string, concat with a header, drop), per round
 const fs = require('node:fs');
+const { liveHeap } = require('./live-heap.cjs');
 
 const [scenario, ...args] = process.argv.slice(2);
 
@@ -20,20 +21,6 @@ function renderTemplate(id = 0) {
 function copies(count) {
   const template = renderTemplate();
   return Array.from({ length: count }, () => Buffer.from(template));
-}
-
-function liveHeap(objectsMib) {
-  // ~100 bytes an object: a small record with a string, as a cache or session table holds.
-  const objects = Array.from({ length: Math.round((objectsMib * 1024 * 1024) / 100) },
-    (_, i) => ({ id: i, name: `user-${i}`, hits: 0, score: Math.random() }));
-  setInterval(() => { // live traffic: 1% of the objects change every 20 ms
-    for (let n = 0; n < objects.length / 100; n++) {
-      const object = objects[Math.floor(Math.random() * objects.length)];
-      object.hits++;
-      object.score = Math.random();
-    }
-  }, 20);
-  return objects;
 }
 
 function cost(iterations, rounds) {

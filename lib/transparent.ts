@@ -58,12 +58,14 @@ const count = (into: BufferTally, bytes: number): void => {
   into.bytes += bytes;
 };
 
+const noneLeft = (): TransparentModeStats['left'] => ({ belowThreshold: tally(), fallback: tally(), otherArguments: tally() });
+
 let threshold = DEFAULT_THRESHOLD;
 let placed = tally();
-let left = { belowThreshold: tally(), fallback: tally(), otherArguments: tally() };
-/** Node's functions (or whatever was on Buffer) while the mode is on; ours, to tell if still installed. */
-let node: Factories | undefined;
-let ours: Factories | undefined;
+let left = noneLeft();
+/** While the mode is on: Node's functions (or whatever was on Buffer), and ours, to tell whether
+ *  they are still the ones installed. */
+let installed: { node: Factories; ours: Factories } | undefined;
 
 const objectValueOf = Object.prototype.valueOf;
 
@@ -210,12 +212,12 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
       'so Buffers cannot be placed in mergeable memory']);
   }
   threshold = wanted;
-  if (node !== undefined) return;
-  node = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from };
-  ours = wrapFactories(node);
+  if (installed !== undefined) return;
+  const node = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from };
+  installed = { node, ours: wrapFactories(node) };
   placed = tally();
-  left = { belowThreshold: tally(), fallback: tally(), otherArguments: tally() };
-  Object.assign(Buffer, ours);
+  left = noneLeft();
+  Object.assign(Buffer, installed.ours);
 }
 
 /**
@@ -223,21 +225,21 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
  * someone else replaced since are left as they are). Buffers already placed stay valid.
  */
 export function disableTransparentMode(): void {
-  if (node === undefined || ours === undefined) return;
+  if (installed === undefined) return;
+  const { node, ours } = installed;
   for (const key of Object.keys(node) as (keyof Factories)[]) {
     if (Buffer[key] === ours[key]) (Buffer as unknown as Record<string, unknown>)[key] = node[key];
   }
-  node = undefined;
-  ours = undefined;
+  installed = undefined;
 }
 
 /** What transparent mode placed in mergeable memory and what it left to Node, in this thread. */
 export function transparentModeStats(): TransparentModeStats {
-  const copy = (t: BufferTally): BufferTally => ({ ...t });
+  const { belowThreshold, fallback, otherArguments } = left;
   return {
-    enabled: node !== undefined,
+    enabled: installed !== undefined,
     threshold,
-    placed: copy(placed),
-    left: { belowThreshold: copy(left.belowThreshold), fallback: copy(left.fallback), otherArguments: copy(left.otherArguments) },
+    placed: { ...placed },
+    left: { belowThreshold: { ...belowThreshold }, fallback: { ...fallback }, otherArguments: { ...otherArguments } },
   };
 }

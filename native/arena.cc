@@ -161,10 +161,6 @@ void DropKeptSlots(Arena* arena) {
   kept.clear();
 }
 
-}  // namespace
-
-namespace {
-
 // The bytes of a slot taken for `length` bytes that must be zeroed before its user sees it:
 // everywhere a view can reach (or, unzeroed, past `length` only), and on to the end of the last
 // page, so that equal copies keep equal pages. Dirty bytes further on stay, unseen, until a
@@ -279,7 +275,7 @@ void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
   uint32_t& dirty = arena->dirty_bytes[slot];
   const bool keep = s.kept_bytes + arena->slot_bytes <= std::max(kMinKeptBytes, s.peak_slot_bytes);
   if (keep) {
-    // Kept as it is: whoever takes it next zeroes what they need (PrepareSlot).
+    // Kept as it is: whoever takes it next zeroes what they need (TakeDirtyBytes).
     s.kept_bytes += arena->slot_bytes;
     dirty = std::max<uint32_t>(dirty, static_cast<uint32_t>(length));
     arena->kept_slots.push_back(slot);
