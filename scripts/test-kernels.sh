@@ -4,6 +4,7 @@
 # namespace whose /sys/kernel/mm/ksm holds only the files that kernel had (bind-mounted from the
 # real attributes, so ksmd still obeys), with test/kernels/present-as.c preloaded so that
 # uname, prctl(PR_SET/GET_MEMORY_MERGE) and /proc/<pid>/ksm_stat answer as that kernel's did.
+# The install tests are left out: they ask npm and a compiler, never the kernel.
 # Needs root (mount namespaces); elsewhere it says so and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ for generation in "${generations[@]}"; do
   echo "=== test:kernels: as Linux $generation"
   results="$work/$generation.json"
   if [ "$generation" = running ]; then
-    npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=1
+    npx vitest run --project unit --project process --project system --reporter=default --reporter=json --outputFile="$results" || status=1
   else
     # shellcheck disable=SC2046
     unshare --mount --propagation private bash -euc '
@@ -51,7 +52,7 @@ for generation in "${generations[@]}"; do
       done
       mount --rbind "$dir" /sys/kernel/mm/ksm
       KSM_TEST_KERNEL=$generation LD_PRELOAD=$preload \
-        npx vitest run --reporter=default --reporter=json --outputFile="$results"
+        npx vitest run --project unit --project process --project system --reporter=default --reporter=json --outputFile="$results"
     ' _ "$(mktemp -d -p "$work")" "$generation" "$work/present-as.so" "$results" $(files_of "$generation") || status=1
   fi
   # The closing summary names each failed test and the first line of why, so that the tail

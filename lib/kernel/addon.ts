@@ -1,6 +1,7 @@
 // Loads the addon once, on first use. Importing the package never throws: where the addon
 // cannot be loaded (not Linux, build missing or broken) every KSM call throws one
 // KsmUnsupportedError that says why and what would fix it.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import bindings from 'bindings';
@@ -91,9 +92,26 @@ function probeKsm(binding: NativeBinding): string | undefined {
   return undefined;
 }
 
+/** Why there is no built addon: what the install step recorded, or that it never ran. */
+function notBuiltReason(): string {
+  try {
+    const recorded = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'install-error.json'), 'utf8')) as { reason?: unknown };
+    if (typeof recorded.reason === 'string') return recorded.reason;
+  } catch {
+    // No record: the install step did not run.
+  }
+  return 'the native addon was never built: node-ksm\'s install script did not run (npm --ignore-scripts, or a ' +
+    'package manager that runs dependencies\' build scripts only when allowed); allow it (npm: "npm approve-scripts ' +
+    'node-ksm", which writes package.json\'s allowScripts; pnpm: "pnpm approve-builds"; bun: add "node-ksm" to ' +
+    'package.json\'s trustedDependencies), then run "npm rebuild node-ksm"';
+}
+
 function load(): NativeBinding {
   requireLinux();
   // Only the Release build is tried, so a stale Debug build cannot win.
+  if (!fs.existsSync(path.join(packageRoot, 'build', 'Release', 'ksm.node'))) {
+    throw new KsmUnsupportedError([notBuiltReason()]);
+  }
   let loaded: NativeBinding;
   try {
     loaded = bindings({
@@ -104,7 +122,7 @@ function load(): NativeBinding {
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new KsmUnsupportedError([
-      `the native addon could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
+      `the native addon build/Release/ksm.node could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
     ]);
   }
   const unusable = probeKsm(loaded);

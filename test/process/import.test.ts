@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { packageWithoutAddon, runNode, runNodeJson } from '../helpers/child.js';
 
 // Each case imports the built package in a child, calls a KSM function and reports what it threw.
@@ -50,12 +52,37 @@ describe('importing the package', () => {
     expect(report.reasons).toEqual(['KSM is a Linux kernel feature and this is darwin']);
   });
 
-  it.skipIf(process.platform !== 'linux')('does not throw when the addon cannot be loaded; the reason names the failure', () => {
-    const report = runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`,
-      { cwd: packageWithoutAddon() });
-    expect(report.code).toBe('ERR_KSM_UNSUPPORTED');
-    expect(report.message).toMatch(/native addon could not be loaded \(Could not locate the bindings file/);
-    expect(report.message).toMatch(/npm rebuild node-ksm/);
+  describe.skipIf(process.platform !== 'linux')('without a working addon', () => {
+    const reportIn = (dir: string) => runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`, { cwd: dir });
+    const build = (dir: string) => path.join(dir, 'build');
+    afterEach(() => fs.rmSync(build(packageWithoutAddon()), { recursive: true, force: true }));
+
+    it('never built (install scripts skipped): the reason says so and how to allow them', () => {
+      const report = reportIn(packageWithoutAddon());
+      expect(report.code).toBe('ERR_KSM_UNSUPPORTED');
+      expect(report.reasons).toEqual([expect.stringMatching(/^the native addon was never built: node-ksm's install script did not run/)]);
+      expect(report.message).toMatch(/npm approve-scripts node-ksm.*pnpm approve-builds.*trustedDependencies.*npm rebuild node-ksm/);
+    });
+
+    it('not built at install: the reason is what the install step recorded', () => {
+      const dir = packageWithoutAddon();
+      fs.mkdirSync(build(dir));
+      fs.writeFileSync(path.join(build(dir), 'install-error.json'), JSON.stringify({ reason: 'recorded: missing make' }));
+      expect(reportIn(dir).reasons).toEqual(['recorded: missing make']);
+    });
+
+    it('built but unloadable: the reason names the file, the loader\'s error and the rebuild', () => {
+      const dir = packageWithoutAddon();
+      fs.mkdirSync(path.join(build(dir), 'Release'), { recursive: true });
+      fs.writeFileSync(path.join(build(dir), 'Release', 'ksm.node'), 'not an ELF file');
+      expect(reportIn(dir).reasons).toEqual([expect.stringMatching(
+        /^the native addon build\/Release\/ksm.node could not be loaded \(.*ksm\.node: (file too short|invalid ELF header)\); rebuild it with "npm rebuild node-ksm"$/)]);
+    });
+  });
+
+  it.skipIf(process.platform !== 'linux')('in this repo the addon is built and loads: a failed build must not pass quietly', () => {
+    expect(runNodeJson<string[]>(`console.log(JSON.stringify(require('node-ksm').capabilities().reasons))`)
+      .filter((reason) => reason.includes('native addon'))).toEqual([]);
   });
 });
 

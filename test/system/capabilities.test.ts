@@ -76,10 +76,10 @@ describe('capabilities() where KSM cannot be used', () => {
     }
   });
 
-  it.skipIf(!linux)('with the addon unloadable: supported is false and the reason names the load failure', () => {
+  it.skipIf(!linux)('with the addon never built: supported is false and the reason says why and how to fix it', () => {
     const report = runNodeJson<ChildReport>(probe(), { cwd: packageWithoutAddon() });
     expect(report.capabilities.supported).toBe(false);
-    expect(report.capabilities.reasons[0]).toMatch(/^the native addon could not be loaded \(Could not locate the bindings file/);
+    expect(report.capabilities.reasons[0]).toMatch(/^the native addon was never built: .* then run "npm rebuild node-ksm"$/);
     for (const call of ['markMergeable', 'allocMergeable', 'isProcessMergeEnabled'] as const) {
       expect(report.calls[call]).toMatchObject({ ok: false, code: 'ERR_KSM_UNSUPPORTED' });
       expect(report.capabilities.reasons).toEqual(expect.arrayContaining(report.calls[call].reasons ?? ['none']));
