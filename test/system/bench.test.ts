@@ -11,11 +11,11 @@ const savingsMeasured = !noProcessMergeCount;
 const processStatsMeasured = !noKsmStat || !noProcessMergeCount;
 
 describe.skipIf(process.platform !== 'linux' || ksmdUnavailable)('npm run bench', () => {
-  it('npm run bench -- --json --quick prints only a JSON document on stdout, with every figure, and restores ksmd', () => {
+  it('npm run -s bench -- --json --quick prints only a JSON document on stdout, with every figure, and restores ksmd', () => {
     const files = ['run', 'pages_to_scan', 'sleep_millisecs', 'advisor_mode'];
     const read = () => files.map(readOptionalKsmFile);
     const before = read();
-    const result = spawnSync('npm', ['run', 'bench', '--', '--json', '--quick'],
+    const result = spawnSync('npm', ['run', '-s', 'bench', '--', '--json', '--quick'],
       { cwd: packageRoot, encoding: 'utf8', timeout: 120_000 });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
