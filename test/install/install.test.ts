@@ -138,6 +138,12 @@ describe.skipIf(!linux)('installing the packed tarball', () => {
     expect(status.stdout).toMatch(/^ksmd: /m);
   });
 
+  it('this repo sets no npm config that changes npm\'s output (json mode made npm install print JSON)', () => {
+    const json = run('npm', ['config', 'get', 'json'], { cwd: packageRoot });
+    expect(json.stdout.trim()).toBe('false');
+    expect(fs.existsSync(path.join(packageRoot, '.npmrc'))).toBe(false);
+  });
+
   it('fails in a checkout of this repo (not under node_modules), so its own CI cannot pass without the addon', () => {
     const checkout = path.join(work, 'checkout');
     for (const part of ['package.json', 'binding.gyp', 'native', 'scripts']) {
