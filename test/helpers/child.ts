@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Run as this user and group (root only). */
   uid?: number;
   gid?: number;
+  /** Milliseconds before the child is killed. Default 60 s. */
+  timeout?: number;
 }
 
 export function runNode(code: string, options: RunOptions = {}): ChildResult {
@@ -33,7 +35,7 @@ export function runNode(code: string, options: RunOptions = {}): ChildResult {
     cwd: options.cwd ?? packageRoot,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: options.timeout ?? 60_000,
     uid: options.uid,
     gid: options.gid,
   });

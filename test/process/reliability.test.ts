@@ -52,9 +52,11 @@ describe.skipIf(!linux || !kernelAtLeast(6, 7))(`process-wide merge across fork 
 
 
 describe.skipIf(!linux)('soak, shortened', () => {
+  // 28-44 s on an idle 2-core machine; a busy one takes longer, which is not what this checks.
   it('100,000 allocate/fill/drop cycles of mixed sizes: RSS and mappings come back within 5%', () => {
-    const result = runNode('', { args: ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16',
+    const result = runNode('', { timeout: 170_000, args: ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16',
       path.join(packageRoot, 'scripts', 'soak.mjs'), '--cycles', '100000'] });
+    expect(result.signal, 'the soak did not finish in 170 s').toBeNull();
     const report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
     expect(report).toMatchObject({ cycles: 100_000, mapsWithin5: true });
     // Under AddressSanitizer RSS measures its allocator (quarantine, caches), not ours.
@@ -62,5 +64,5 @@ describe.skipIf(!linux)('soak, shortened', () => {
       expect(report.rssWithin5).toBe(true);
       expect(result.status).toBe(0);
     }
-  });
+  }, 180_000);
 });
