@@ -1,6 +1,8 @@
 // Prometheus gauges for KSM, collected at scrape time: `registerKsmMetrics(registry)`.
 // prom-client is an optional peer dependency, loaded only when this is called.
 import type { Registry } from 'prom-client';
+import { validateOptions } from './args.js';
+import { invalidArgType, invalidArgValue } from './errors.js';
 import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
 import { transparentModeStats } from './transparent.js';
 
@@ -41,80 +43,129 @@ function perScrape<T>(read: () => T): () => Partial<T> {
 export interface KsmMetricsOptions {
   /** Prefix for the metric names. Default 'ksm_'. */
   prefix?: string;
+  /** Labels added to every metric, e.g. `{ service: 'api' }` (as prom-client's collectDefaultMetrics takes). */
+  labels?: Record<string, string>;
+}
+
+/** The options checked as Prometheus names them, so a mistake is ours to report, not a scrape's. */
+function validateMetricsOptions(options: unknown): { prefix: string; labels: Record<string, string> } {
+  const { prefix = 'ksm_', labels = {} } = validateOptions<KsmMetricsOptions>(options);
+  if (typeof prefix !== 'string') throw invalidArgType('options.prefix', 'of type string', prefix);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*). Received ${JSON.stringify(prefix)}`,
+      'ERR_INVALID_ARG_VALUE');
+  }
+  const given = validateOptions<Record<string, unknown>>(labels, 'options.labels');
+  for (const [name, value] of Object.entries(given)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__') || name === 'reason') {
+      throw invalidArgValue(`The label name ${JSON.stringify(name)} in "options.labels" is not a valid Prometheus label ` +
+        'name, or is reserved ("__" prefix, "reason")', 'ERR_INVALID_ARG_VALUE');
+    }
+    if (typeof value !== 'string') throw invalidArgType(`options.labels.${name}`, 'of type string', value);
+  }
+  return { prefix, labels: { ...given } as Record<string, string> };
 }
 
 /**
- * Adds the KSM gauges to `registry` (prom-client's default registry if none is given):
- * ksm_pages_shared, ksm_pages_sharing, ksm_pages_unshared, ksm_pages_volatile, ksm_full_scans,
- * ksm_general_profit_bytes (system-wide, /sys/kernel/mm/ksm) and ksm_process_merging_pages,
- * ksm_process_profit_bytes, ksm_process_merge_any (this process, /proc/self/ksm_stat).
- * Values are read when scraped. A figure this kernel does not report (an older kernel's
- * missing file or line) gets no gauge. Where transparent mode is on when this is called, four
- * counters say what it did in this thread: ksm_transparent_placed_buffers_total and
- * ksm_transparent_placed_bytes_total, and ksm_transparent_left_buffers_total and
+ * How prom-client's AggregatorRegistry combines a metric across cluster workers. A system-wide
+ * figure is one reading of one kernel, the same in every worker: summing it would multiply it
+ * by the number of workers. A per-process figure is summed (the workers' own pages).
+ */
+type Aggregator = 'sum' | 'first' | 'max';
+
+/**
+ * Adds the KSM metrics to `registry` (prom-client's default registry if none is given), named
+ * like node_exporter's ksmd collector. System-wide, from /sys/kernel/mm/ksm: the gauges
+ * ksm_run, ksm_pages_to_scan, ksm_sleep_seconds, ksm_pages_shared, ksm_pages_sharing,
+ * ksm_pages_unshared, ksm_pages_volatile, ksm_saved_bytes, ksm_general_profit_bytes, and the
+ * counters ksm_full_scans_total and ksm_pages_scanned_total; in a cluster they aggregate as one
+ * value ('first'; 'max' for the counters), not a sum. This process, from /proc/self/ksm_stat:
+ * the gauges ksm_process_merging_pages, ksm_process_profit_bytes, ksm_process_merge_any,
+ * summed across workers. Values are read when scraped. A figure this kernel does not report (an
+ * older kernel's missing file or line) gets no metric. Where transparent mode is on when this
+ * is called, four counters say what it did in this thread: ksm_transparent_placed_buffers_total
+ * and ksm_transparent_placed_bytes_total, and ksm_transparent_left_buffers_total and
  * ksm_transparent_left_bytes_total with a `reason` label (belowThreshold, fallback,
  * otherArguments).
  */
-export function registerKsmMetrics(registry?: Registry, options: KsmMetricsOptions = {}): void {
+export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOptions): void {
+  if (registry !== undefined && typeof (registry as Partial<Registry>)?.registerMetric !== 'function') {
+    throw invalidArgType('registry', 'a prom-client Registry', registry);
+  }
+  const { prefix, labels } = validateMetricsOptions(options);
   const client = loadPromClient();
   const registers = [registry ?? client.register];
-  const prefix = options.prefix ?? 'ksm_';
+  const labelNames = Object.keys(labels);
   const system = perScrape(systemStats);
   const self = perScrape(() => processStats());
-  // Which figures this kernel reports cannot change while it runs: only those get a gauge, so
+  // Which figures this kernel reports cannot change while it runs: only those get a metric, so
   // a figure an older kernel lacks is absent from the scrape rather than a false 0.
   const reported = { ...system(), ...self() } as Record<string, unknown>;
 
-  const gauge = (name: string, help: string, [key, value]: [string, () => number | boolean | undefined]) => {
+  type Read = [key: string, value: () => number | boolean | undefined];
+  const metric = (kind: 'Gauge' | 'Counter', name: string, help: string, aggregator: Aggregator, [key, value]: Read) => {
     if (reported[key] === undefined) return;
-    new client.Gauge({
+    new client[kind]({
       name: prefix + name,
       help,
+      labelNames,
+      aggregator,
       registers,
       collect() {
         const current = value();
         this.reset();
-        if (current !== undefined) this.set(Number(current));
+        if (current === undefined) return;
+        if (kind === 'Counter') (this as InstanceType<PromClient['Counter']>).inc(labels, Number(current));
+        else (this as InstanceType<PromClient['Gauge']>).set(labels, Number(current));
       },
     });
   };
-  const fromSystem = (key: keyof SystemStats): [string, () => number | undefined] =>
-    [key, () => system()[key] as number | undefined];
-  const fromSelf = (key: keyof ProcessStats): [string, () => number | boolean | undefined] => [key, () => self()[key]];
+  const fromSystem = (key: keyof SystemStats, scale = 1): Read => [key, () => {
+    const current = system()[key] as number | undefined;
+    return current === undefined ? undefined : current * scale;
+  }];
+  const fromSelf = (key: keyof ProcessStats): Read => [key, () => self()[key]];
 
-  gauge('pages_shared', 'KSM pages in use: one per distinct merged content', fromSystem('pagesShared'));
-  gauge('pages_sharing', 'Extra mappings of KSM pages: the pages saved', fromSystem('pagesSharing'));
-  gauge('pages_unshared', 'Mergeable pages that are unique, checked repeatedly', fromSystem('pagesUnshared'));
-  gauge('pages_volatile', 'Mergeable pages changing too fast to merge', fromSystem('pagesVolatile'));
-  gauge('full_scans', 'Completed ksmd passes over all mergeable memory', fromSystem('fullScans'));
-  gauge('general_profit_bytes', 'Bytes saved system-wide, net of KSM metadata', fromSystem('generalProfit'));
-  gauge('process_merging_pages', 'Pages of this process currently merged', fromSelf('mergingPages'));
-  gauge('process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', fromSelf('profitBytes'));
-  gauge('process_merge_any', '1 when process-wide merge is on for this process', fromSelf('mergeAny'));
+  metric('Gauge', 'run', 'ksmd state: 0 stopped, 1 merging, 2 stopped after unmerging everything', 'first', fromSystem('run'));
+  metric('Gauge', 'pages_to_scan', 'Pages ksmd scans in each batch', 'first', fromSystem('pagesToScan'));
+  metric('Gauge', 'sleep_seconds', 'Seconds ksmd sleeps between batches', 'first', fromSystem('sleepMillisecs', 1 / 1000));
+  metric('Gauge', 'pages_shared', 'KSM pages in use: one per distinct merged content', 'first', fromSystem('pagesShared'));
+  metric('Gauge', 'pages_sharing', 'Extra mappings of KSM pages: the pages saved', 'first', fromSystem('pagesSharing'));
+  metric('Gauge', 'pages_unshared', 'Mergeable pages that are unique, checked repeatedly', 'first', fromSystem('pagesUnshared'));
+  metric('Gauge', 'pages_volatile', 'Mergeable pages changing too fast to merge', 'first', fromSystem('pagesVolatile'));
+  metric('Gauge', 'saved_bytes', 'Bytes saved system-wide: pages_sharing times the page size', 'first', fromSystem('savedBytes'));
+  metric('Gauge', 'general_profit_bytes', 'Bytes saved system-wide, net of KSM metadata', 'first', fromSystem('generalProfit'));
+  metric('Counter', 'full_scans_total', 'Completed ksmd passes over all mergeable memory', 'max', fromSystem('fullScans'));
+  metric('Counter', 'pages_scanned_total', 'Pages ksmd has scanned', 'max', fromSystem('pagesScanned'));
+  metric('Gauge', 'process_merging_pages', 'Pages of this process currently merged', 'sum', fromSelf('mergingPages'));
+  metric('Gauge', 'process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', 'sum', fromSelf('profitBytes'));
+  metric('Gauge', 'process_merge_any', '1 when process-wide merge is on for this process', 'sum', fromSelf('mergeAny'));
 
-  if (transparentModeStats().enabled) transparentModeCounters(client, registers, prefix);
+  if (transparentModeStats().enabled) transparentModeCounters(client, registers, prefix, labels);
 }
 
 /** Counters of what transparent mode placed and left, read from its tallies when scraped. */
-function transparentModeCounters(client: PromClient, registers: Registry[], prefix: string): void {
+function transparentModeCounters(client: PromClient, registers: Registry[], prefix: string, labels: Record<string, string>): void {
+  const labelNames = Object.keys(labels);
   for (const unit of ['buffers', 'bytes'] as const) {
     new client.Counter({
       name: `${prefix}transparent_placed_${unit}_total`,
       help: `${unit === 'buffers' ? 'Buffers' : 'Bytes of Buffers'} transparent mode placed in mergeable memory`,
+      labelNames,
       registers,
       collect() {
         this.reset();
-        this.inc(transparentModeStats().placed[unit]);
+        this.inc(labels, transparentModeStats().placed[unit]);
       },
     });
     new client.Counter({
       name: `${prefix}transparent_left_${unit}_total`,
       help: `${unit === 'buffers' ? 'Buffers' : 'Bytes of Buffers'} transparent mode left to Node, by reason`,
-      labelNames: ['reason'],
+      labelNames: [...labelNames, 'reason'],
       registers,
       collect() {
         this.reset();
-        for (const [reason, tally] of Object.entries(transparentModeStats().left)) this.inc({ reason }, tally[unit]);
+        for (const [reason, tally] of Object.entries(transparentModeStats().left)) this.inc({ ...labels, reason }, tally[unit]);
       },
     });
   }
