@@ -1,11 +1,11 @@
 // Marking memory mergeable, unmarking it, and asking the kernel whether it is marked.
-import { resolveByteRange, validateMemory, type ByteRangeOptions, type MemoryLike } from './args.js';
+import { resolveByteRange, validateMemory, validateMemoryList, type ByteRangeOptions, type MemoryLike } from './args.js';
 import { toKsmError } from './errors.js';
 import { callNative, native } from './kernel/addon.js';
 import { withHint } from './kernel/hints.js';
 import { checkMappingRoom, recheckMappingRoom } from './kernel/mapping-limit.js';
 import { advisedPages } from './kernel/parse.js';
-import { isRangeMarkedMergeable } from './kernel/smaps.js';
+import { areRangesMarkedMergeable, isRangeMarkedMergeable } from './kernel/smaps.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
 export interface AdvisedRange {
@@ -89,10 +89,29 @@ export function unmarkMergeable(view: MemoryLike, options?: AdviseOptions): Advi
  * Whether the kernel really made the view's memory mergeable: true when every whole page of
  * the view lies in a mapping whose VmFlags in /proc/self/smaps carry `mg`. madvise succeeds
  * silently on memory KSM cannot merge (shared, file-backed), so this is the only proof.
- * A view with no whole page is not mergeable. smaps is read only up to the view's last page.
+ * A view with no whole page is not mergeable.
+ *
+ * Cost: every call reads /proc/self/smaps up to the view's last page, text the kernel builds
+ * by walking the page tables of each mapping below it under the process's mmap lock. So it
+ * grows with the mappings, and grows far more while other threads allocate (they contend for
+ * that lock); docs/api.md gives measured figures. Keep it out of hot paths; to check many
+ * views, areMarkedMergeable reads smaps once for all of them.
  */
 export function isMarkedMergeable(view: MemoryLike): boolean {
   validateMemory(view, 'view');
   const { address, start, end } = callNative((binding) => binding.pageSpan(view));
   return isRangeMarkedMergeable(address + start, address + end);
+}
+
+/**
+ * isMarkedMergeable for many views at the cost of one: one answer per view, in order, from a
+ * single read of /proc/self/smaps (up to the highest last page among them).
+ */
+export function areMarkedMergeable(views: readonly MemoryLike[]): boolean[] {
+  validateMemoryList(views, 'views');
+  const ranges = callNative((binding) => views.map((view) => {
+    const { address, start, end } = binding.pageSpan(view);
+    return [address + start, address + end] as const;
+  }));
+  return areRangesMarkedMergeable(ranges);
 }

@@ -2,10 +2,14 @@
 // same offset within their pages, without splitting the heap into thousands of mappings.
 import fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
+import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
-import { isDetached, validateEncoding, validateFill, validateMemory, validateSize, type MemoryLike } from './args.js';
-import { invalidArgType, invalidArgValue, rangeErrorWithCode, toKsmError } from './errors.js';
+import {
+  isDetached, validateEncoding, validateFill, validateMemory, validateOptions, validateSignal, validateSize,
+  type MemoryLike,
+} from './args.js';
+import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
 import { callNative, native } from './kernel/addon.js';
 
 let externalBuffers: boolean | undefined;
@@ -131,23 +135,94 @@ export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, enc
   return buffer;
 }
 
+/** Node's error for a file too large for one Buffer; `size` may be a lower bound ("more than"). */
+function fileTooLarge(size: number | string): RangeError {
+  return rangeErrorWithCode(`File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes`,
+    'ERR_FS_FILE_TOO_LARGE');
+}
+
 /** Mergeable memory for a file of `size` bytes, with Node's error for one too large. */
 function allocateForFile(size: number): Buffer {
-  if (size > bufferConstants.MAX_LENGTH) {
-    throw rangeErrorWithCode(`File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes`,
-      'ERR_FS_FILE_TOO_LARGE');
-  }
+  if (size > bufferConstants.MAX_LENGTH) throw fileTooLarge(size);
   return allocate(size);
 }
 
+// O_NONBLOCK, so that opening a FIFO returns at once instead of waiting for a writer; the file
+// is then refused by refuseUnlessRegular before anything is read. No effect on regular files.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+// As fs.promises.readFile reads: 64 KiB at a time from files that report size 0 (/proc, /sys),
+// and, for readFileMergeableAsync with a signal, 512 KiB of a regular file between two looks at it.
+const UNKNOWN_SIZE_CHUNK = 64 * 1024;
+const SIGNAL_CHUNK = 512 * 1024;
+
+function kindOf(stats: fs.Stats): string {
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function pathText(path: fs.PathLike): string {
+  if (typeof path === 'string') return path;
+  return path instanceof URL ? fileURLToPath(path) : Buffer.from(path).toString();
+}
+
+/**
+ * Devices, FIFOs and sockets can block or never end (/dev/zero, /dev/urandom): only regular
+ * files are read, /proc and /sys files included. Directories go on to fail as fs fails them
+ * (EISDIR).
+ */
+function refuseUnlessRegular(stats: fs.Stats, path: fs.PathLike): void {
+  if (stats.isFile() || stats.isDirectory()) return;
+  const file = pathText(path);
+  throw new KsmError(`'${file}' is ${kindOf(stats)}: readFileMergeable reads only regular files, since a ` +
+    'device or pipe may block or never end', { code: 'ERR_KSM_NOT_REGULAR_FILE', path: file });
+}
+
+/** Chunks read from a file that reports size 0, copied into mergeable memory at the end. */
+class Chunks {
+  private readonly list: Buffer[] = [];
+  private total = 0;
+
+  /** A buffer to read the next chunk into. */
+  next(): Buffer {
+    return Buffer.allocUnsafe(UNKNOWN_SIZE_CHUNK);
+  }
+
+  /** Keeps the first `read` bytes of `chunk`; a file that has grown too large for a Buffer throws. */
+  keep(chunk: Buffer, read: number): void {
+    this.total += read;
+    if (this.total > bufferConstants.MAX_LENGTH) throw fileTooLarge(`more than ${bufferConstants.MAX_LENGTH}`);
+    this.list.push(chunk.subarray(0, read));
+  }
+
+  toMergeable(): Buffer {
+    const buffer = allocate(this.total, false); // every byte overwritten here
+    let at = 0;
+    for (const chunk of this.list) at += chunk.copy(buffer, at);
+    return buffer;
+  }
+}
+
 /** Reads from an open file into mergeable memory: regular files straight in, one copy. */
-function readOpenFile(fd: number): Buffer {
-  const { size } = fs.fstatSync(fd);
-  if (size === 0) return mergeableFrom(fs.readFileSync(fd)); // /proc, pipes: size unknown
-  const buffer = allocateForFile(size);
+function readOpenFile(fd: number, path: fs.PathLike): Buffer {
+  const stats = fs.fstatSync(fd);
+  refuseUnlessRegular(stats, path);
+  if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
+    const chunks = new Chunks();
+    for (;;) {
+      const chunk = chunks.next();
+      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) return chunks.toMergeable();
+      chunks.keep(chunk, read);
+    }
+  }
+  const buffer = allocateForFile(stats.size);
   let filled = 0;
-  while (filled < size) {
-    const read = fs.readSync(fd, buffer, filled, size - filled, filled);
+  while (filled < stats.size) {
+    const read = fs.readSync(fd, buffer, filled, stats.size - filled, filled);
     if (read === 0) break;
     filled += read;
   }
@@ -163,16 +238,17 @@ function validatePath(path: unknown): void {
 
 /**
  * The file's bytes, read straight into page-aligned mergeable memory (no second copy).
- * Reads the size the file had when opened. A file system failure throws KsmError with the
- * file system's message, code, errno, syscall and path (ENOENT, EACCES, EISDIR, ...).
- * Never for files holding secrets: see the README's Security section.
+ * Reads the size the file had when opened. Only regular files: a device, FIFO or socket throws
+ * KsmError 'ERR_KSM_NOT_REGULAR_FILE' without reading (it may block or never end). A file
+ * system failure throws KsmError with the file system's message, code, errno, syscall and path
+ * (ENOENT, EACCES, EISDIR, ...). Never for files holding secrets: see the README's Security section.
  */
 export function readFileMergeable(path: fs.PathLike): Buffer {
   validatePath(path);
   try {
-    const fd = fs.openSync(path, 'r');
+    const fd = fs.openSync(path, OPEN_FLAGS);
     try {
-      return readOpenFile(fd);
+      return readOpenFile(fd, path);
     } finally {
       fs.closeSync(fd);
     }
@@ -181,25 +257,57 @@ export function readFileMergeable(path: fs.PathLike): Buffer {
   }
 }
 
-/** readFileMergeable, reading on libuv's thread pool. */
-export async function readFileMergeableAsync(path: fs.PathLike): Promise<Buffer> {
+export interface ReadFileMergeableOptions {
+  /** Aborts the read: the promise rejects with an AbortError whose `cause` is the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Node's fs.promises.readFile rejects so when its signal has aborted. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal.reason);
+}
+
+/**
+ * readFileMergeable, reading on libuv's thread pool. With a signal, it reads in chunks and looks
+ * at the signal before each, as fs.promises.readFile does: an abort rejects with an AbortError
+ * (code 'ABORT_ERR', `cause` the signal's reason) once the read under way returns, and the
+ * file is closed.
+ */
+export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFileMergeableOptions): Promise<Buffer> {
   validatePath(path);
+  const signal = validateSignal(validateOptions<ReadFileMergeableOptions>(options).signal);
+  throwIfAborted(signal);
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(path, 'r');
+    handle = await fs.promises.open(path, OPEN_FLAGS);
   } catch (error) {
     throw toKsmError(error);
   }
   try {
-    const { size } = await handle.stat();
-    if (size === 0) return mergeableFrom(await handle.readFile());
-    const buffer = allocateForFile(size);
+    throwIfAborted(signal);
+    const stats = await handle.stat();
+    refuseUnlessRegular(stats, path);
+    if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
+      const chunks = new Chunks();
+      for (;;) {
+        throwIfAborted(signal);
+        const chunk = chunks.next();
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) return chunks.toMergeable();
+        chunks.keep(chunk, bytesRead);
+      }
+    }
+    const buffer = allocateForFile(stats.size);
+    // Without a signal, one read asks for everything; with one, a chunk at a time.
+    const most = signal ? SIGNAL_CHUNK : stats.size;
     let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+    while (filled < stats.size) {
+      throwIfAborted(signal);
+      const { bytesRead } = await handle.read(buffer, filled, Math.min(stats.size - filled, most), filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
+    throwIfAborted(signal);
     return keepFilled(buffer, filled); // less than size if the file shrank
   } catch (error) {
     throw toKsmError(error);

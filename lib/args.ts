@@ -58,6 +58,18 @@ export function validateOptions<T extends object>(value: unknown, name = 'option
   return value as Partial<T>;
 }
 
+/** A required object argument: like an options argument, but undefined is refused too. */
+export function validateObject<T extends object>(value: unknown, name: string): Partial<T> {
+  if (value === undefined) throw invalidArgType(name, 'of type object', value);
+  return validateOptions<T>(value, name);
+}
+
+/** An array of memory, each element checked as validateMemory checks one ("views[2]" named in errors). */
+export function validateMemoryList(value: unknown, name: string): asserts value is readonly MemoryLike[] {
+  if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
+  for (let i = 0; i < value.length; i++) validateMemory(value[i], `${name}[${i}]`);
+}
+
 export interface ByteRangeOptions {
   /** First byte of the range, from the start of the view. Default 0. */
   offset?: number;

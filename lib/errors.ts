@@ -1,22 +1,55 @@
 import { inspect } from 'node:util';
 
+/**
+ * The errno names a KsmError can carry, as Node names them: from madvise, mmap and prctl, and
+ * from opening, reading and writing files (/proc, /sys, and the files readFileMergeable reads).
+ * 'UNKNOWN' is Node's name for an errno libuv has none for (ESTALE on a network file system).
+ */
+export type KsmErrnoCode =
+  | 'EACCES' | 'EAGAIN' | 'EBUSY' | 'EINTR' | 'EINVAL' | 'EIO' | 'EISDIR' | 'ELOOP' | 'EMFILE' | 'ENAMETOOLONG'
+  | 'ENFILE' | 'ENODEV' | 'ENOENT' | 'ENOMEM' | 'ENOSPC' | 'ENOSYS' | 'ENOTDIR' | 'ENXIO' | 'EPERM' | 'EROFS'
+  | 'ESRCH' | 'ETIMEDOUT' | 'UNKNOWN';
+
+/** Every code a KsmError carries: node-ksm's own ERR_KSM_* codes, or an errno name. */
+export type KsmErrorCode =
+  | 'ERR_KSM_UNSUPPORTED' | 'ERR_KSM_SETTING_UNAVAILABLE' | 'ERR_KSM_NOT_REGULAR_FILE' | KsmErrnoCode;
+
+/** A ksmd setting that a failed ksmd.configure() (or override()) could not put back. */
+export interface KsmdRollbackFailure {
+  /** The setting's key ('pagesToScan'). */
+  setting: string;
+  /** The value it was left at: the one written before the failure. */
+  value: number | string;
+  /** The value it should have gone back to. */
+  previous: number | string;
+  /** Why writing `previous` failed. */
+  error: Error;
+}
+
 export interface KsmErrorDetails {
   /** A stable identifier to branch on: an errno name ('EINVAL') or an 'ERR_KSM_*' code. */
-  code: string;
+  code: KsmErrorCode;
   /** The negated errno, as Node reports it (-22 for EINVAL), when a system call failed. */
   errno?: number;
   /** The system call that failed ('madvise', 'prctl', 'open', ...). */
   syscall?: string;
   /** The file the failed call was about, for errors from /proc and /sys. */
   path?: string;
+  /** ksmd settings left changed because putting them back failed too (ksmd.configure, ksmd.override). */
+  rollbackFailures?: readonly KsmdRollbackFailure[];
 }
 
 /** Every failure of a KSM operation: a failed system call, or KSM being unavailable. */
 export class KsmError extends Error {
-  readonly code: string;
+  readonly code: KsmErrorCode;
   readonly errno: number | undefined;
   readonly syscall: string | undefined;
   readonly path: string | undefined;
+  /**
+   * Set only when ksmd.configure() or ksmd.override() failed and then could not put back the
+   * settings it had already written: each one left changed, at which value, and why.
+   */
+  declare readonly rollbackFailures?: readonly KsmdRollbackFailure[];
 
   constructor(message: string, details: KsmErrorDetails) {
     super(message);
@@ -25,6 +58,9 @@ export class KsmError extends Error {
     this.errno = details.errno;
     this.syscall = details.syscall;
     this.path = details.path;
+    if (details.rollbackFailures !== undefined) {
+      Object.defineProperty(this, 'rollbackFailures', { value: details.rollbackFailures, enumerable: true });
+    }
   }
 }
 
@@ -40,7 +76,7 @@ export class KsmUnsupportedError extends KsmError {
 
 interface SystemErrorLike {
   message: string;
-  code: string;
+  code: KsmErrorCode; // as Node and the addon name an errno
   errno?: number;
   syscall?: string;
   path?: string;
@@ -105,4 +141,14 @@ export function rangeErrorWithCode(message: string, code: string): CodedError<Ra
 /** A TypeError with a code of this package's own, for values of the right type in a bad state. */
 export function invalidArgValue(message: string, code: string): CodedError<TypeError> {
   return withCode(new TypeError(message), code);
+}
+
+/**
+ * An Error like Node's own AbortError (name 'AbortError', code 'ABORT_ERR'), whose cause is the
+ * signal's reason: what fs.promises.readFile rejects with when its signal aborts.
+ */
+export function abortError(reason: unknown): CodedError<Error> {
+  const error = withCode(new Error('The operation was aborted', { cause: reason }), 'ABORT_ERR');
+  error.name = 'AbortError';
+  return error;
 }

@@ -1,13 +1,17 @@
 // The package's API: re-exports only. Types are the reference (dist/index.d.ts).
-export { isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions } from './advise.js';
 export {
-  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
+  areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions,
+} from './advise.js';
+export {
+  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions,
 } from './alloc.js';
 export type { MemoryLike, Pid } from './args.js';
 export { capabilities, type Capabilities } from './capabilities.js';
 export { inspect, type PageInspection } from './inspect.js';
 export { ksmd, type KsmdSettings } from './ksmd.js';
-export { KsmError, KsmUnsupportedError, type KsmErrorDetails } from './errors.js';
+export {
+  KsmError, KsmUnsupportedError, type KsmdRollbackFailure, type KsmErrorCode, type KsmErrorDetails,
+} from './errors.js';
 export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process-merge.js';
 export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';
 export {

@@ -1,7 +1,7 @@
 // Control of ksmd through /sys/kernel/mm/ksm (root only). Every value is checked before any
 // is written, and a write the kernel refuses undoes the ones before it.
-import { validateInteger, validateOptions } from './args.js';
-import { invalidArgType, invalidArgValue, KsmError, outOfRange } from './errors.js';
+import { validateInteger, validateObject } from './args.js';
+import { invalidArgType, invalidArgValue, KsmError, outOfRange, type KsmdRollbackFailure } from './errors.js';
 import { withHint } from './kernel/hints.js';
 import { ksmdPath, readKsmdValue, writeKsmdValue } from './kernel/ksmd-files.js';
 import { KSMD_FILES } from './kernel/parse.js';
@@ -55,7 +55,7 @@ const advisorMode: Check = (value, name) => {
     : invalidArgType(name, "'none' or 'scan-time'", value);
 };
 
-const CHECKS: Record<Key, Check> = {
+const CHECK_TABLE: Record<Key, Check> = {
   pagesToScan: integer(0, UINT_MAX),
   sleepMillisecs: integer(0, UINT_MAX),
   maxPageSharing: integer(2, 2 ** 31 - 1),
@@ -69,7 +69,17 @@ const CHECKS: Record<Key, Check> = {
   advisorMaxPagesToScan: integer(1, UINT_MAX),
 };
 
-const KEYS = Object.keys(CHECKS) as Key[];
+// Looked up in Maps, never on a plain object: a name from outside (the CLI's KEY=VALUE) must
+// not find an inherited property such as __proto__, constructor or toString.
+const CHECKS = new Map(Object.entries(CHECK_TABLE) as [Key, Check][]);
+const KEYS = [...CHECKS.keys()];
+
+/** Each setting by its key (pagesToScan) and by its file's name (pages_to_scan). */
+const SETTING_NAMES = new Map<string, Key>(KEYS.flatMap((key) => [[key, key], [KSMD_FILES[key], key]]));
+
+function unknownSetting(name: string): TypeError {
+  return invalidArgValue(`Unknown ksmd setting "${name}"; known: ${KEYS.join(', ')}`, 'ERR_INVALID_ARG_VALUE');
+}
 
 function write(key: keyof typeof KSMD_FILES, value: string): void {
   try {
@@ -89,21 +99,54 @@ function settings(): Partial<KsmdSettings> {
   return current as Partial<KsmdSettings>;
 }
 
+/** A written value as settings() would read it back: a number, or advisorMode's word. */
+function asRead(value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /**
- * Writes the given settings and returns their previous values, so that
- * `ksmd.configure(previous)` restores them. Every value is checked first (TypeError/RangeError,
- * unknown keys and settings this kernel lacks rejected) and nothing is written unless all pass;
- * if the kernel refuses one (EBUSY, EINVAL), those already written are put back.
+ * Writes back the previous value of each setting written (last first: the advisor goes back on
+ * only after pagesToScan), every one tried; returns those that could not be put back.
  */
-function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
-  const given = validateOptions<KsmdSettings>(changes, 'settings');
+function putBack(written: readonly (readonly [Key, string])[], previous: Partial<KsmdSettings>): KsmdRollbackFailure[] {
+  const failures: KsmdRollbackFailure[] = [];
+  for (const [key, value] of [...written].reverse()) {
+    try {
+      write(key, String(previous[key]));
+    } catch (error) {
+      failures.push({ setting: key, value: asRead(value), previous: previous[key] as number | string, error: error as Error });
+    }
+  }
+  return failures;
+}
+
+/**
+ * The error that stopped a write, unchanged when everything was put back; otherwise the same
+ * KsmError with the settings left changed in its message and in `rollbackFailures`.
+ */
+function withRollbackFailures(error: unknown, failures: readonly KsmdRollbackFailure[]): unknown {
+  if (failures.length === 0 || !(error instanceof KsmError)) return error;
+  const left = failures.map(({ setting, value, previous, error: why }) =>
+    `${setting} stayed ${value} instead of ${previous} (${why.message})`).join('; ');
+  const { code, errno, syscall, path } = error;
+  return new KsmError(`${error.message}; putting back what was already written failed, so ${left}`,
+    { code, errno, syscall, path, rollbackFailures: failures });
+}
+
+/** What apply() wrote, in order, and the values they replaced. */
+interface Applied {
+  written: [Key, string][];
+  previous: Partial<KsmdSettings>;
+}
+
+/** configure()'s work, also telling override() what it wrote, so that it can be put back. */
+function apply(given: Partial<KsmdSettings>): Applied {
   requireLinux();
   const writes: [Key, string][] = [];
   for (const [key, value] of Object.entries(given)) {
-    if (!Object.hasOwn(CHECKS, key)) {
-      throw invalidArgValue(`Unknown ksmd setting "${key}"; known: ${KEYS.join(', ')}`, 'ERR_INVALID_ARG_VALUE');
-    }
-    if (value !== undefined) writes.push([key as Key, CHECKS[key as Key](value, key)]);
+    const check = CHECKS.get(key as Key);
+    if (check === undefined) throw unknownSetting(key);
+    if (value !== undefined) writes.push([key as Key, check(value, key)]);
   }
   const previous = settings();
   for (const [key] of writes) {
@@ -114,23 +157,27 @@ function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
   }
   // The kernel refuses pagesToScan while the advisor runs: turn it off first, on last.
   writes.sort(([a, va], [b, vb]) => rank(a, va) - rank(b, vb));
-  const written: Key[] = [];
+  const written: [Key, string][] = [];
   try {
     for (const [key, value] of writes) {
       write(key, value);
-      written.push(key);
+      written.push([key, value]);
     }
   } catch (error) {
-    for (const key of written.reverse()) {
-      try {
-        write(key, String(previous[key]));
-      } catch {
-        // Keep the first error: it says what went wrong.
-      }
-    }
-    throw error;
+    throw withRollbackFailures(error, putBack(written, previous));
   }
-  return Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings>;
+  return { written, previous: Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings> };
+}
+
+/**
+ * Writes the given settings and returns their previous values, so that
+ * `ksmd.configure(previous)` restores them. Every value is checked first (TypeError/RangeError,
+ * unknown keys and settings this kernel lacks rejected) and nothing is written unless all pass;
+ * if the kernel refuses one (EBUSY, EINVAL), those already written are put back, and if that
+ * fails too the error says which settings stayed changed (`rollbackFailures`).
+ */
+function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
+  return apply(validateObject<KsmdSettings>(changes, 'changes')).previous;
 }
 
 function rank(key: Key, value: string): number {
@@ -150,36 +197,41 @@ function setRun(value: 0 | 1 | 2): number {
 /**
  * Applies settings and a run state, and returns a function that puts back every value it
  * changed (run first, so ksmd stops before its settings return). The function is safe to call
- * more than once, so it can serve both a `finally` and a signal handler.
+ * more than once, so it can serve both a `finally` and a signal handler: once it has succeeded
+ * it does nothing, and after a failure (EBUSY while pages are merged) calling it again retries.
  */
 function override(changes: Partial<KsmdSettings> & { run?: 0 | 1 | 2 }): () => void {
-  const { run, ...settings } = changes;
+  const { run, ...settings } = validateObject<KsmdSettings & { run: 0 | 1 | 2 }>(changes, 'changes');
   if (run !== undefined && run !== 0 && run !== 1 && run !== 2) throw outOfRange('run', '0, 1 or 2', run);
-  const previous = configure(settings);
+  const { written, previous } = apply(settings);
   let previousRun: number | undefined;
   try {
     if (run !== undefined) previousRun = setRun(run);
   } catch (error) {
-    configure(previous);
-    throw error;
+    throw withRollbackFailures(error, putBack(written, previous));
   }
+  let runRestored = previousRun === undefined || previousRun === run;
   let restored = false;
   return () => {
     if (restored) return;
-    restored = true;
-    if (previousRun !== undefined && previousRun !== run) setRun(previousRun as 0 | 1 | 2);
+    if (!runRestored) {
+      setRun(previousRun as 0 | 1 | 2);
+      runRestored = true;
+    }
     configure(previous);
+    restored = true; // only now: a restore that threw is tried again by the next call
   };
 }
 
 /**
  * @internal For the CLI: a setting named by its file (pages_to_scan) or its key (pagesToScan),
  * and its value from text (integers as numbers, true/false as booleans, other words as they are;
- * configure() then checks both).
+ * configure() then checks the value). Any other name throws ERR_INVALID_ARG_VALUE, as configure()
+ * does for an unknown key.
  */
-export function settingFromText(name: string, text: string): [string, unknown] {
-  const key = Object.hasOwn(KSMD_FILES, name) ? name
-    : Object.entries(KSMD_FILES).find(([, file]) => file === name)?.[0] ?? name;
+export function settingFromText(name: string, text: string): [keyof KsmdSettings, unknown] {
+  const key = SETTING_NAMES.get(name);
+  if (key === undefined) throw unknownSetting(name);
   const value = /^-?\d+$/.test(text) ? Number(text) : text === 'true' || text === 'false' ? text === 'true' : text;
   return [key, value];
 }

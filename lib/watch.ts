@@ -1,5 +1,6 @@
 // Waiting for merges and watching the numbers move, at the pace ksmd can change them.
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout, type MemoryLike,
   type Pid } from './args.js';
@@ -9,7 +10,7 @@ import { readKsmdValue } from './kernel/ksmd-files.js';
 import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
 
 export interface WaitForMergeOptions {
-  /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT'. Default 60,000; Infinity waits forever. */
+  /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT' (any number >= 0). Default 60,000; Infinity: no timeout. */
   timeout?: number;
   /** Rejects with the signal's reason when it aborts. */
   signal?: AbortSignal;
@@ -46,6 +47,15 @@ function mergeProbe(view: MemoryLike, minRatio: number): () => boolean {
   };
 }
 
+// A timer waits at most 2^31-1 ms: Node fires a longer one after 1 ms, with a
+// TimeoutOverflowWarning. Longer waits run against a deadline, in pieces no longer than that.
+const LONGEST_TIMER = 2 ** 31 - 1;
+
+/** Milliseconds left until the deadline (on the monotonic clock), at least 0. */
+function untilDeadline(deadline: number): number {
+  return Math.max(deadline - performance.now(), 0);
+}
+
 /** The value, unless the deadline passes or the signal aborts first. */
 async function bounded<T>(value: T | Promise<T>, deadline: number, signal: AbortSignal | undefined,
   timedOut: () => Error): Promise<T> {
@@ -53,7 +63,11 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
-    if (Number.isFinite(deadline)) timer = setTimeout(() => reject(timedOut()), Math.max(deadline - Date.now(), 0));
+    const arm = () => {
+      timer = setTimeout(() => (untilDeadline(deadline) === 0 ? reject(timedOut()) : arm()),
+        Math.min(untilDeadline(deadline), LONGEST_TIMER));
+    };
+    if (Number.isFinite(deadline)) arm();
     onAbort = () => reject(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -69,7 +83,8 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
  * Resolves once the view's whole pages have merged (at least minRatio of them), or once the
  * predicate returns true. Polls no faster than ksmd's sleep_millisecs, and slower when a check
  * is costly; warns once (process warning KSM_KSMD_NOT_RUNNING) when ksmd is not running.
- * Rejects with KsmError 'ETIMEDOUT' after `timeout` ms, or with the signal's reason.
+ * Rejects with KsmError 'ETIMEDOUT' after `timeout` ms (any length; Infinity never), or with
+ * the signal's reason.
  */
 export async function waitForMerge(
   target: MemoryLike | (() => boolean | Promise<boolean>),
@@ -82,18 +97,20 @@ export async function waitForMerge(
   const check = typeof target === 'function' ? target : mergeProbe(target, minRatio);
   signal?.throwIfAborted();
   warnIfStopped();
-  const deadline = Date.now() + timeout;
+  const deadline = performance.now() + timeout; // Infinity: no timeout
   const timedOut = () => new KsmError(`ETIMEDOUT: pages did not merge within ${timeout} ms`,
     { code: 'ETIMEDOUT', errno: -os.constants.errno.ETIMEDOUT });
   for (;;) {
-    const began = Date.now();
+    const began = performance.now();
     // A predicate that never settles must not outlive the timeout or the signal.
     if (await bounded(check(), deadline, signal, timedOut)) return;
-    const spent = Date.now() - began;
-    if (Date.now() >= deadline) throw timedOut();
+    const spent = performance.now() - began;
+    const left = untilDeadline(deadline);
+    if (left === 0) throw timedOut();
+    // sleep_millisecs goes up to 2^32-1: a longer pause than a timer takes just polls once more.
     const pause = Math.max(readKsmdValue('sleepMillisecs') ?? 20, 10, 4 * spent);
     try {
-      await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), undefined, { signal });
+      await sleep(Math.min(pause, left, LONGEST_TIMER), undefined, { signal });
     } catch (error) {
       throw signal?.aborted ? signal.reason : error; // the caller's reason, not a generic AbortError
     }

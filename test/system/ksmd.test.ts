@@ -162,6 +162,48 @@ describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
     expect(read('pages_to_scan')).toBe('99');
     ksmd.configure({ pagesToScan: Number(files.pages_to_scan) });
     expect(() => ksmd.override({ run: 3 as never })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    for (const changes of [undefined, null, 5]) {
+      expect(() => ksmd.override(changes as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
     expect(snapshot()).toEqual(files);
   });
+
+  it('a restore() the kernel refuses (EBUSY while pages are merged) is not done: once unmerged, calling it again restores',
+    async () => {
+      const files = snapshot();
+      ksmd.unmergeAll(); // max_page_sharing changes only while no page is merged
+      const restore = ksmd.override({ maxPageSharing: Number(files.max_page_sharing) + 1 });
+      const data = randomBytes(64 * 4096);
+      const copies = [mergeableFrom(data), mergeableFrom(data)];
+      let error: unknown;
+      try {
+        await withKsmd(async () => {
+          await waitForMerge(copies[0], { timeout: 20_000 });
+          expect(Number(read('pages_shared'))).toBeGreaterThan(0);
+          try {
+            restore();
+          } catch (e) {
+            error = e;
+          }
+          expect(read('max_page_sharing')).toBe(String(Number(files.max_page_sharing) + 1));
+        });
+        expect(error).toMatchObject({ code: 'EBUSY', path: `${KSM}/max_page_sharing` });
+        ksmd.unmergeAll();
+        restore(); // the retry: the earlier failure did not mark it done
+        expect(read('max_page_sharing')).toBe(files.max_page_sharing);
+        ksmd.configure({ pagesToScan: Number(files.pages_to_scan) + 1 });
+        restore(); // done now: changes nothing
+        expect(read('pages_to_scan')).toBe(String(Number(files.pages_to_scan) + 1));
+      } finally {
+        // Whatever happened above: unmerge so that max_page_sharing can go back, then the rest.
+        if (read('max_page_sharing') !== files.max_page_sharing) {
+          fs.writeFileSync(`${KSM}/run`, '2');
+          fs.writeFileSync(`${KSM}/max_page_sharing`, files.max_page_sharing);
+        }
+        fs.writeFileSync(`${KSM}/pages_to_scan`, files.pages_to_scan);
+        fs.writeFileSync(`${KSM}/run`, files.run);
+      }
+      expect(copies[1].length).toBe(data.length); // the copies stayed alive through the wait
+      expect(snapshot()).toEqual(files);
+    });
 });

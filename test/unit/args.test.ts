@@ -4,7 +4,8 @@ import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
   isDetached, resolveByteRange, validateEncoding, validateFill, validateInteger, validateInterval, validateMemory,
-  validateOptions, validatePid, validateRatio, validateSignal, validateSize, validateTimeout,
+  validateMemoryList, validateObject, validateOptions, validatePid, validateRatio, validateSignal, validateSize,
+  validateTimeout,
 } from '../../lib/args.js';
 
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -116,6 +117,28 @@ describe('options, ranges, encodings, fills and signals', () => {
       expect(thrown(() => validateOptions(value, 'settings'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
         message: expect.stringMatching(/^The "settings" argument must be of type object/) });
     }
+  });
+
+  it('a required object: like options, but undefined is refused too', () => {
+    expect(validateObject({ a: 1 }, 'changes')).toEqual({ a: 1 });
+    for (const value of [undefined, null, 5, 'x', [1]]) {
+      expect(thrown(() => validateObject(value, 'changes'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "changes" argument must be of type object/) });
+    }
+  });
+
+  it('a list of memory: an array whose every element is memory, the bad one named by its index', () => {
+    expect(thrown(() => validateMemoryList([], 'views'))).toBeUndefined();
+    expect(thrown(() => validateMemoryList([new Uint8Array(8), new ArrayBuffer(8), new DataView(new ArrayBuffer(8))], 'views')))
+      .toBeUndefined();
+    for (const value of [undefined, new Uint8Array(8), { length: 0 }, 'ab']) {
+      expect(thrown(() => validateMemoryList(value, 'views'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "views" argument must be an instance of Array/) });
+    }
+    expect(thrown(() => validateMemoryList([new Uint8Array(8), 5], 'views'))).toMatchObject({ type: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "views\[1\]" argument must be an instance of ArrayBuffer/) });
+    expect(thrown(() => validateMemoryList([new Uint8Array(8), new Uint8Array(8), new SharedArrayBuffer(8)], 'views')))
+      .toMatchObject({ code: 'ERR_KSM_SHARED_MEMORY', message: expect.stringMatching(/^The "views\[2\]" argument/) });
   });
 
   it('a byte range: offset defaults to 0, length to the rest, both within the view', () => {

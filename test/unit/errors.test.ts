@@ -1,8 +1,12 @@
 // The error types and the errors of argument checks: shaped like Node's own (code, errno,
 // syscall, path; ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE messages).
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import util from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
-  invalidArgType, invalidArgValue, KsmError, KsmUnsupportedError, outOfRange, rangeErrorWithCode, toKsmError,
+  abortError, invalidArgType, invalidArgValue, KsmError, KsmUnsupportedError, outOfRange, rangeErrorWithCode, toKsmError,
+  type KsmErrorCode,
 } from '../../lib/errors.js';
 
 describe('KsmError and KsmUnsupportedError', () => {
@@ -12,7 +16,7 @@ describe('KsmError and KsmUnsupportedError', () => {
     expect({ name: error.name, message: error.message, code: error.code, errno: error.errno, syscall: error.syscall,
       path: error.path }).toEqual({ name: 'KsmError', message: 'EINVAL: invalid argument, madvise', code: 'EINVAL', errno: -22,
       syscall: 'madvise', path: '/x' });
-    const bare = new KsmError('x', { code: 'ERR_X' });
+    const bare = new KsmError('x', { code: 'ERR_KSM_SETTING_UNAVAILABLE' });
     expect([bare.errno, bare.syscall, bare.path]).toEqual([undefined, undefined, undefined]);
   });
 
@@ -45,7 +49,7 @@ describe('toKsmError', () => {
   });
 
   it('passes anything else through unchanged: KsmErrors, TypeErrors, errors without a syscall, non-errors', () => {
-    const ksm = new KsmError('x', { code: 'X' });
+    const ksm = new KsmError('x', { code: 'EIO' });
     const type = new TypeError('bad');
     const noSyscall = systemError({ message: 'x', code: 'E' });
     const wrongCode = systemError({ message: 'x', code: 5, syscall: 'open' });
@@ -73,5 +77,69 @@ describe('argument errors, as Node words them', () => {
     expect(outOfRange('x', '>= 0', 'y').message).toBe("The value of \"x\" is out of range. It must be >= 0. Received 'y'");
     expect(rangeErrorWithCode('too large', 'ERR_FS_FILE_TOO_LARGE')).toMatchObject({ name: 'RangeError', code: 'ERR_FS_FILE_TOO_LARGE', message: 'too large' });
     expect(invalidArgValue('detached', 'ERR_KSM_DETACHED_BUFFER')).toMatchObject({ name: 'TypeError', code: 'ERR_KSM_DETACHED_BUFFER', message: 'detached' });
+  });
+});
+
+// Exactly these codes: one added to or dropped from KsmErrorCode fails to compile here.
+const EVERY_CODE = {
+  ERR_KSM_UNSUPPORTED: 'own', ERR_KSM_SETTING_UNAVAILABLE: 'own', ERR_KSM_NOT_REGULAR_FILE: 'own',
+  EACCES: 'errno', EAGAIN: 'errno', EBUSY: 'errno', EINTR: 'errno', EINVAL: 'errno', EIO: 'errno', EISDIR: 'errno',
+  ELOOP: 'errno', EMFILE: 'errno', ENAMETOOLONG: 'errno', ENFILE: 'errno', ENODEV: 'errno', ENOENT: 'errno',
+  ENOMEM: 'errno', ENOSPC: 'errno', ENOSYS: 'errno', ENOTDIR: 'errno', ENXIO: 'errno', EPERM: 'errno', EROFS: 'errno',
+  ESRCH: 'errno', ETIMEDOUT: 'errno', UNKNOWN: 'unnamed',
+} satisfies Record<KsmErrorCode, 'own' | 'errno' | 'unnamed'>;
+
+/** What a caller's switch looks like: exhaustive over KsmErrorCode, or it does not compile. */
+function kindOf(code: KsmErrorCode): 'own' | 'errno' | 'unnamed' {
+  switch (code) {
+    case 'ERR_KSM_UNSUPPORTED': case 'ERR_KSM_SETTING_UNAVAILABLE': case 'ERR_KSM_NOT_REGULAR_FILE': return 'own';
+    case 'UNKNOWN': return 'unnamed';
+    default: return EVERY_CODE[code];
+  }
+}
+
+describe('KsmErrorCode', () => {
+  it('is a union of literals, not string: a code no KsmError carries does not type-check', () => {
+    // @ts-expect-error 'EWHATEVER' is no KsmErrorCode; were the type string, this line would compile
+    const notACode: KsmErrorCode = 'EWHATEVER';
+    expect(notACode).toBe('EWHATEVER');
+    const error = new KsmError('x', { code: 'ENOENT' });
+    const code: KsmErrorCode = error.code; // KsmError.code has the type too
+    expect(kindOf(code)).toBe('errno');
+  });
+
+  it('names only errnos Node knows by those names', () => {
+    for (const [code, kind] of Object.entries(EVERY_CODE)) {
+      if (kind !== 'errno') continue;
+      const errno = os.constants.errno[code as keyof typeof os.constants.errno];
+      expect([code, typeof errno]).toEqual([code, 'number']);
+      expect(util.getSystemErrorName(-errno)).toBe(code);
+    }
+  });
+});
+
+describe('KsmError.rollbackFailures', () => {
+  it('is an own, enumerable, read-only property only when given', () => {
+    const cause = new KsmError('EACCES: permission denied', { code: 'EACCES' });
+    const failures = [{ setting: 'pagesToScan', value: 5000, previous: 100, error: cause }];
+    const error = new KsmError('EBUSY: busy', { code: 'EBUSY', rollbackFailures: failures });
+    expect(error.rollbackFailures).toBe(failures);
+    expect(Object.keys(error)).toContain('rollbackFailures');
+    expect(() => { (error as { rollbackFailures: unknown }).rollbackFailures = []; }).toThrow(TypeError);
+    const plain = new KsmError('EBUSY: busy', { code: 'EBUSY' });
+    expect(Object.hasOwn(plain, 'rollbackFailures')).toBe(false);
+    expect(util.inspect(plain)).not.toContain('rollbackFailures');
+  });
+});
+
+describe('abortError', () => {
+  it('is shaped as Node\'s own AbortError: name, code, message, cause, own keys', async () => {
+    const reason = new Error('no longer needed');
+    const node = await sleep(1, undefined, { signal: AbortSignal.abort(reason) }).catch((e: Error) => e) as Error & { code: string };
+    const ours = abortError(reason);
+    const shape = (e: Error & { code: string }) => ({ name: e.name, code: e.code, message: e.message, cause: e.cause,
+      keys: Object.keys(e), isError: e instanceof Error });
+    expect(shape(ours)).toEqual(shape(node));
+    expect(ours.cause).toBe(reason);
   });
 });

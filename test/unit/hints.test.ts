@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { KsmError } from '../../lib/errors.js';
+import { KsmError, type KsmErrorCode } from '../../lib/errors.js';
 import { withHint } from '../../lib/kernel/hints.js';
 import { kernelAtLeast, kernelVersion, requireLinux } from '../../lib/kernel/platform.js';
 
 const error = (code: string, syscall: string, path?: string) =>
-  new KsmError(`${code}: something, ${syscall}`, { code, errno: -1, syscall, path });
+  new KsmError(`${code}: something, ${syscall}`, { code: code as KsmErrorCode, errno: -1, syscall, path });
 
 describe('actionable messages', () => {
   it.each([['EPERM', 'prctl'], ['ENOSYS', 'madvise'], ['EPERM', 'madvise']])('%s from %s names seccomp', (code, syscall) => {
