@@ -1,15 +1,18 @@
 // Merge statistics: one process's (/proc/<pid>), the system's (/sys/kernel/mm/ksm), and every
 // process with merged pages (for `ksm status`).
+import os from 'node:os';
 import { validatePid, type Pid } from './args.js';
+import { KsmError } from './errors.js';
 import { KSMD_FILES, parseKsmStat, parseMergingPages, parseVmstatKsm, savings, type KsmdValues,
   type ProcessStats } from './kernel/parse.js';
 import { readOptionalKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
 import { requireLinux } from './kernel/platform.js';
-import { readAllProcessKsmTexts, readProcessCommand, readProcessKsmText } from './kernel/processes.js';
+import { isGone, readAllProcessKsmTexts, readProcessCommand, readProcessKsmText, readProcessMemory, type ProcessMemory,
+  type UnreadableProcess } from './kernel/processes.js';
 
-export type { KsmdValues, Pid, ProcessStats };
+export type { KsmdValues, Pid, ProcessMemory, ProcessStats, UnreadableProcess };
 
 /** System-wide KSM figures: every /sys/kernel/mm/ksm value plus derived savings. */
 export interface SystemStats extends KsmdValues {
@@ -55,23 +58,56 @@ export function systemStats(): SystemStats {
   };
 }
 
-/** A process with merged pages, for `ksm status`. */
-export interface ProcessEntry extends ProcessStats {
+/** A process as `ksm status` lists it: its KSM figures, memory and command line. */
+export interface ProcessEntry extends ProcessStats, ProcessMemory {
   pid: number;
-  /** The command line (or, where it is empty, the command name). */
+  /** The command line (or, where it is empty, the command name): any user's text, unescaped. */
   command: string;
 }
 
+/** What `ksm status` lists: the processes, and those this user may not read. */
+export interface ProcessListing {
+  /** Most merged pages first. */
+  processes: ProcessEntry[];
+  /** Processes whose KSM files this user may not read (EACCES: another user's), by pid. */
+  unreadable: UnreadableProcess[];
+}
+
 /**
- * @internal For the CLI. Processes whose pages KSM has merged, most merged pages first.
- * Processes this user may not read, and those that exit while being read, are left out.
+ * @internal For the CLI. Processes whose pages KSM has merged, most merged pages first, each
+ * with its RSS and PSS (smaps_rollup, read only for these). Processes that exit while being
+ * read are left out; those this user may not read are counted in `unreadable` (kernel threads
+ * aside: they have no memory to merge). With `pids`, exactly those processes, merged pages or
+ * not; one that does not exist throws KsmError ESRCH, one this user may not read EACCES.
  */
-export function processesWithKsmPages(): ProcessEntry[] {
+export function processesWithKsmPages({ pids }: { pids?: readonly number[] } = {}): ProcessListing {
   requireLinux();
+  const { texts, unreadable } = pids ? { texts: pids.map(readRequested), unreadable: [] } : readAllProcessKsmTexts();
   const entries: ProcessEntry[] = [];
-  for (const { pid, ...texts } of readAllProcessKsmTexts()) {
-    const stats = statsOf(texts);
-    if (stats.mergingPages) entries.push({ pid, command: readProcessCommand(pid), ...stats });
+  for (const { pid, ...text } of texts) {
+    const stats = statsOf(text);
+    if (!pids && !stats.mergingPages) continue;
+    let memory: ProcessMemory;
+    try {
+      memory = readProcessMemory(pid);
+    } catch { // it has gone since
+      if (pids) throw noSuchProcess(pid);
+      continue;
+    }
+    entries.push({ pid, command: readProcessCommand(pid), ...stats, ...memory });
   }
-  return entries.sort((a, b) => (b.mergingPages ?? 0) - (a.mergingPages ?? 0) || a.pid - b.pid);
+  entries.sort((a, b) => (b.mergingPages ?? 0) - (a.mergingPages ?? 0) || a.pid - b.pid);
+  return { processes: entries, unreadable };
+}
+
+function readRequested(pid: number): { pid: number } & ReturnType<typeof readProcessKsmText> {
+  try {
+    return { pid, ...readProcessKsmText(pid) };
+  } catch (error) {
+    throw isGone(error) ? noSuchProcess(pid) : error;
+  }
+}
+
+function noSuchProcess(pid: number): KsmError {
+  return new KsmError(`ESRCH: no process with pid ${pid}`, { code: 'ESRCH', errno: -os.constants.errno.ESRCH });
 }

@@ -1,4 +1,4 @@
-// Text for the terminal: sizes, tables, sparklines.
+// Text for the terminal: sizes, tables, sparklines, escaping and redrawing.
 
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '-';
@@ -32,4 +32,43 @@ export function sparkline(values: number[]): string {
   const min = Math.min(...values);
   const span = Math.max(...values) - min;
   return values.map((v) => BARS[span === 0 ? 0 : Math.round(((v - min) / span) * (BARS.length - 1))]).join('');
+}
+
+// C0 controls, DEL, C1 controls (0x9b is CSI on terminals that take 8-bit controls), and the
+// bidi overrides and isolates that make a terminal show what follows reordered.
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Any user's text (a command line) made safe to print: every control character and bidi
+ * override written out visibly (`\x1b`, `\u202e`), so no escape sequence reaches the
+ * terminal. Escape first, then cut: a cut can then never leave half a sequence.
+ */
+export function escapeForTerminal(text: string): string {
+  return text.replace(UNSAFE, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+}
+
+/** The text cut to `width` characters, '…' in the last one where it was longer; whole code points. */
+export function cut(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width < 1 ? '' : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/**
+ * What to write to a terminal to replace the frame drawn before (`previousRows` lines just
+ * above the cursor) with these lines. Each is cut to the width, since a line that wrapped
+ * would take two rows and the next redraw would go up too few, and erased before it is
+ * written; whatever the last frame had below is erased too. At most `rows` - 1 lines: going up
+ * stops at the top of the screen.
+ */
+export function redrawFrame(lines: string[], { columns, rows, previousRows }:
+  { columns: number; rows: number; previousRows: number }): { text: string; rows: number } {
+  const shown = lines.slice(0, Math.max(rows - 1, 1));
+  const text = `${previousRows > 0 ? `\x1b[${previousRows}F` : '\r'}` +
+    `${shown.map((line) => `\x1b[2K${cut(line, columns)}\n`).join('')}\x1b[J`;
+  return { text, rows: shown.length };
 }

@@ -20,6 +20,11 @@ function parse<T>(usage: string, run: () => T): T {
 
 const help = { type: 'boolean', short: 'h' } as const;
 
+/** This package's version, from its package.json (two levels up from lib/cli and dist/cli). */
+function version(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
+
 async function dispatch(argv: string[], { out, err }: Streams): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -29,28 +34,44 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
     case 'help':
       out.write(`${HELP.main}\n`);
       return command === undefined ? 2 : 0;
+    case '--version':
+    case '-V':
+      out.write(`${version()}\n`);
+      return 0;
     case 'status': {
       const { values, positionals } = parse(USAGE.status, () => parseArgs({ args: rest, allowPositionals: true,
-        options: { help, json: { type: 'boolean' } } }));
+        options: { help, json: { type: 'boolean' }, pid: { type: 'string', short: 'p', multiple: true } } }));
       if (values.help) return out.write(`${HELP.status}\n`), 0;
       if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.status);
-      out.write(`${status(Boolean(values.json))}\n`);
+      const pids = values.pid && [...new Set(values.pid.map((text) => {
+        if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31 - 1) {
+          throw new UsageError(`--pid must be a process id (a positive integer), not "${text}"`, USAGE.status);
+        }
+        return Number(text);
+      }))];
+      // On a terminal, lines are cut to its width; piped, they stay whole (as ps does).
+      out.write(`${status({ json: values.json, pids, columns: out.isTTY ? out.columns : undefined })}\n`);
       return 0;
     }
     case 'watch': {
       const { values, positionals } = parse(USAGE.watch, () => parseArgs({ args: rest, allowPositionals: true,
-        options: { help, interval: { type: 'string', short: 'i' } } }));
+        options: { help, interval: { type: 'string', short: 'i' }, count: { type: 'string' },
+          json: { type: 'boolean' } } }));
       if (values.help) return out.write(`${HELP.watch}\n`), 0;
       if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.watch);
       const interval = values.interval === undefined ? 2 : Number(values.interval);
       if (!(interval >= 0.1 && interval <= 86_400)) {
         throw new UsageError(`--interval must be a number of seconds from 0.1 to 86400, not "${values.interval}"`, USAGE.watch);
       }
+      if (values.count !== undefined && !/^[1-9]\d{0,14}$/.test(values.count)) {
+        throw new UsageError(`--count must be a whole number of refreshes, 1 or more, not "${values.count}"`, USAGE.watch);
+      }
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       try {
-        await watchView(interval, controller.signal, out);
+        await watchView({ intervalSeconds: interval, count: values.count === undefined ? undefined : Number(values.count),
+          json: values.json, signal: controller.signal }, out);
       } finally {
         process.off('SIGINT', stop);
       }

@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import tty from 'node:tty';
 import { capabilities } from '../capabilities.js';
 import { enableProcessMerge } from '../process-merge.js';
 
 const REGISTER = path.join(__dirname, '..', 'register.js');
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Passed on to the command, as tini and timeout(1) do; ksm itself never dies of them.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+// Ctrl-C and Ctrl-\: a terminal sends them to its whole foreground process group, the command
+// included, so passing them on would deliver them twice (apps take a second SIGINT as "force quit").
+const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
 
 function isNode(command: string): boolean {
   return command === process.execPath || /^node(js)?(\.exe)?$/.test(path.basename(command));
@@ -50,20 +55,34 @@ export async function runCommand(command: string, args: string[], err: NodeJS.Wr
   return spawnAndWait(command, args, env, err);
 }
 
-/** Starts the command with signals meant for it forwarded; resolves with its exit code. */
+/**
+ * Starts the command with the signals meant for it passed on; resolves with its exit code, or
+ * 128 + the signal's number if a signal ended it, 126 if it cannot be executed and 127 if it is
+ * not found (as shells do). With no terminal on stdin, stdout or stderr (supervisors, systemd,
+ * docker without -t, CI), the command gets a process group (and session) of its own, so a
+ * signal sent to ksm's group reaches it once, through ksm. With a terminal it must stay in
+ * ksm's group, the terminal's foreground job, to read from it: then the terminal's own signals
+ * reach it directly and are not passed on.
+ */
 function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, err: NodeJS.WriteStream): Promise<number> {
-  const child = spawn(command, args, { stdio: 'inherit', env });
-  // The child gets the signals meant for it; ours end when it does.
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  const terminal = [0, 1, 2].some((fd) => tty.isatty(fd));
+  const child = spawn(command, args, { stdio: 'inherit', env, detached: !terminal });
+  const forward = (signal: NodeJS.Signals) => {
+    if (!(terminal && FROM_TERMINAL.has(signal))) child.kill(signal);
+  };
+  // A listener, even one that passes nothing on, keeps the signal from ending ksm (and SIGUSR1
+  // from starting Node's inspector in it).
   for (const signal of FORWARDED) process.on(signal, forward);
   const done = (code: number) => {
     for (const signal of FORWARDED) process.off(signal, forward);
     return code;
   };
   return new Promise((resolve) => {
-    child.once('error', (error) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Once started, an error is a signal that could not be passed on: the command runs on.
+      if (child.pid !== undefined) return void err.write(`ksm run: ${error.message}\n`);
       err.write(`ksm run: cannot start "${command}": ${error.message}\n`);
-      resolve(done(127));
+      resolve(done(error.code === 'ENOENT' ? 127 : 126));
     });
     child.once('exit', (code, signal) => {
       resolve(done(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));

@@ -1,18 +1,19 @@
-import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats } from '../stats.js';
-import { formatBytes, formatCount, table } from './format.js';
+import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats,
+  type UnreadableProcess } from '../stats.js';
+import { cut, escapeForTerminal, formatBytes, formatCount, table } from './format.js';
 
 const RUN_STATES: Record<number, string> = { 0: 'stopped', 1: 'running', 2: 'stopped, unmerged' };
 
-/** The system figures as a few lines of text. */
+/** The system figures as a few lines of text, each within 80 columns for usual values. */
 export function describeSystem(system: SystemStats): string {
   const state = system.run === undefined ? 'unknown' : RUN_STATES[system.run] ?? `run=${system.run}`;
   const advisor = system.advisorMode && system.advisorMode !== 'none' ? `, advisor ${system.advisorMode}` : '';
   return [
     `ksmd:     ${state} (pages_to_scan ${formatCount(system.pagesToScan)}, sleep ${formatCount(system.sleepMillisecs)} ms` +
       `${advisor}), ${formatCount(system.fullScans)} full scans`,
-    `saved:    ${formatBytes(system.savedBytes)} (pages_sharing ${formatCount(system.pagesSharing)} on ` +
-      `pages_shared ${formatCount(system.pagesShared)}, ratio ${system.sharingRatio?.toFixed(2) ?? '-'}), ` +
-      `general profit ${formatBytes(system.generalProfit)}`,
+    `saved:    ${formatBytes(system.savedBytes)}, general profit ${formatBytes(system.generalProfit)}`,
+    `sharing:  pages_sharing ${formatCount(system.pagesSharing)} on pages_shared ${formatCount(system.pagesShared)}, ` +
+      `ratio ${system.sharingRatio?.toFixed(2) ?? '-'}`,
     `scanning: unshared ${formatCount(system.pagesUnshared)}, volatile ${formatCount(system.pagesVolatile)}` +
       (system.ksmZeroPages ? `, zero pages ${formatCount(system.ksmZeroPages)}` : ''),
     // Stopped, ksmd does not notice pages freed since: its counts are from its last pass.
@@ -20,16 +21,38 @@ export function describeSystem(system: SystemStats): string {
   ].join('\n');
 }
 
-function describeProcesses(processes: ProcessEntry[]): string {
+/** The table, COMMAND last (as ps): the only column of any user's text, escaped before any cut. */
+function describeProcesses(processes: ProcessEntry[], columns: number | undefined): string {
   if (processes.length === 0) return 'No process has merged pages.';
-  const rows = processes.map((p) => [String(p.pid), p.command.slice(0, 60), formatCount(p.mergingPages),
-    formatBytes(p.profitBytes)]);
-  return table(['PID', 'COMMAND', 'MERGING PAGES', 'PROFIT'], rows, [0, 2, 3]);
+  const rows = processes.map((p) => [String(p.pid), formatCount(p.mergingPages), formatBytes(p.profitBytes),
+    formatBytes(p.rssBytes), formatBytes(p.pssBytes), escapeForTerminal(p.command)]);
+  const text = table(['PID', 'MERGING PAGES', 'PROFIT', 'RSS', 'PSS', 'COMMAND'], rows, [0, 1, 2, 3, 4]);
+  return columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n');
 }
 
-export function status(json: boolean): string {
+/** The note on processes left out, as `ps` users expect one: how many, and what would show them. */
+export function describeUnreadable(unreadable: UnreadableProcess[], root: boolean): string | undefined {
+  if (unreadable.length === 0) return undefined;
+  const count = `${unreadable.length} ${unreadable.length === 1 ? 'process' : 'processes'} could not be read`;
+  if (!root && unreadable.every(({ code }) => code === 'EACCES' || code === 'EPERM')) {
+    return `${count} (not yours): run as root to see ${unreadable.length === 1 ? 'it' : 'them'}`;
+  }
+  return `${count} (${[...new Set(unreadable.map(({ code }) => code))].join(', ')})`;
+}
+
+export interface StatusOptions {
+  /** { system, processes, unreadable } as JSON instead of text. */
+  json?: boolean;
+  /** Only these processes, shown even with no merged pages. */
+  pids?: number[];
+  /** The terminal's width, which table lines are cut to; undefined (not a terminal) keeps them whole. */
+  columns?: number;
+}
+
+export function status({ json = false, pids, columns }: StatusOptions = {}): string {
   const system = systemStats();
-  const processes = processesWithKsmPages();
-  if (json) return JSON.stringify({ system, processes }, null, 2);
-  return `${describeSystem(system)}\n\n${describeProcesses(processes)}`;
+  const { processes, unreadable } = processesWithKsmPages(pids ? { pids } : {});
+  if (json) return JSON.stringify({ system, processes, unreadable }, null, 2);
+  const note = describeUnreadable(unreadable, process.getuid?.() === 0);
+  return `${describeSystem(system)}\n\n${describeProcesses(processes, columns)}${note ? `\n${note}` : ''}`;
 }

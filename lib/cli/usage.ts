@@ -9,8 +9,8 @@ export class UsageError extends Error {
 
 export const USAGE = {
   main: 'ksm <status|watch|ksmd|run> [options]   (ksm <command> --help for more)',
-  status: 'ksm status [--json]',
-  watch: 'ksm watch [--interval SECONDS]',
+  status: 'ksm status [--json] [--pid PID]...',
+  watch: 'ksm watch [--interval SECONDS] [--count N] [--json]',
   ksmd: 'ksm ksmd <start|stop|unmerge|set KEY=VALUE...>',
   run: 'ksm run [--buffers] [--] COMMAND [ARGS...]',
 };
@@ -24,21 +24,43 @@ Commands:
   status   system-wide KSM figures and every process with merged pages
   watch    the same, live, with the saved memory over time
   ksmd     start, stop, unmerge or tune ksmd (root)
-  run      run a command with process-wide merge, or transparent mode, turned on`,
+  run      run a command with process-wide merge, or transparent mode, turned on
+
+Options:
+  -h, --help      this help
+  -V, --version   node-ksm's version`,
   status: `Usage: ${USAGE.status}
 
 System-wide KSM figures (pages shared and sharing, memory saved, sharing ratio, full scans,
-ksmd state and settings) and a table of every process with merged pages, largest first.
+ksmd state and settings) and a table of every process with merged pages, largest first, with
+its RSS and PSS (from /proc/PID/smaps_rollup; merged pages count in every sharer's RSS, but are
+divided among the sharers in PSS, where the saving shows).
+
+Command lines are any user's text: control characters and bidi overrides in them are printed
+escaped (\\x1b, \\u202e). On a terminal, lines are cut to its width; piped, they stay whole.
+Without root, other users' processes cannot be read: a note says how many were left out.
 
 Options:
-  --json   { system, processes } with the field names of node-ksm's API`,
+  --json            { system, processes, unreadable } with the field names of node-ksm's API;
+                    processes[] carry rssBytes and pssBytes (absent where unreadable), and
+                    unreadable lists the processes left out as [{ pid, code }] (code: EACCES,
+                    not yours), by pid. Kernel threads, which cannot merge, and processes that
+                    exit while being read are in neither.
+  -p, --pid PID     only this process, shown even with no merged pages; repeat for more. A PID
+                    that does not exist or cannot be read is an error (exit 1).`,
   watch: `Usage: ${USAGE.watch}
 
-The KSM figures refreshed in place, with the saved memory as a sparkline. Plain lines when the
-output is not a terminal. Ctrl-C ends it.
+The KSM figures refreshed in place, fitted to the terminal's width, with the saved memory as a
+sparkline. When the output is not a terminal, one line a refresh for logs: an ISO time, then
+saved= (human-readable), pages_sharing= (its change), pages_shared=, full_scans=, run=; for
+programs, use --json. Ctrl-C ends it.
 
 Options:
-  --interval SECONDS   time between refreshes (default 2)`,
+  -i, --interval SECONDS   time between refreshes (default 2)
+  --count N                end after N refreshes
+  --json                   one JSON object a line, terminal or not: { time (ISO 8601),
+                           system (as ksm status --json), delta (the counters' change since
+                           the last refresh) }`,
   ksmd: `Usage: ${USAGE.ksmd}
 
   start              run = 1: merge
@@ -53,7 +75,15 @@ Writing /sys/kernel/mm/ksm needs root.`,
 
 Runs COMMAND with process-wide merge (PR_SET_MEMORY_MERGE) turned on. On Linux 6.7+ the setting
 passes through exec to any command; before that, node commands get it through
--r node-ksm/register, and other commands cannot. Exits with the command's exit code.
+-r node-ksm/register, and other commands cannot.
+
+Exits with the command's exit code, 128 + N if signal N ended it, 126 if it cannot be executed,
+127 if it is not found. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to ksm are
+passed on to COMMAND (its process, not its children), once each; ksm waits for it to end. When
+none of stdin, stdout, stderr is a terminal (systemd, docker without -t, CI), COMMAND runs in a
+process group of its own, so a signal sent to ksm's group reaches it once, through ksm. When
+one is, COMMAND stays in the terminal's foreground group to read it: Ctrl-C (SIGINT) and
+Ctrl-\\ (SIGQUIT) reach it from the terminal, so ksm does not pass those two on.
 
 Options:
   --buffers   transparent mode instead: in every node process COMMAND starts (directly, or

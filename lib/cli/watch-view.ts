@@ -1,32 +1,71 @@
-import { watch } from '../watch.js';
+import { watch, type KsmSnapshot } from '../watch.js';
 import { formatBytes, formatCount, sparkline } from './format.js';
+import { Screen } from './screen.js';
 import { describeSystem } from './status.js';
 
-const HISTORY = 60;
+// Saved bytes kept for the sparkline: more than any terminal is wide; it shows what fits.
+const HISTORY = 500;
+
+/** One refresh as one line of JSON: when (ISO 8601), the system figures, how the counters moved. */
+export function snapshotJson({ time, system, delta }: KsmSnapshot): string {
+  // The delta's mergingPages and profitBytes are the watching process's own (ksm's): left out.
+  const { mergingPages, profitBytes, ...systemDelta } = delta;
+  return JSON.stringify({ time: new Date(time).toISOString(), system, delta: systemDelta });
+}
+
+/** One refresh as one line for logs: time, then key=value pairs (saved is human-readable). */
+function plainLine({ time, system, delta }: KsmSnapshot): string {
+  return `${new Date(time).toISOString()} saved=${formatBytes(system.savedBytes)} ` +
+    `pages_sharing=${system.pagesSharing} (${delta.pagesSharing >= 0 ? '+' : ''}${delta.pagesSharing}) ` +
+    `pages_shared=${system.pagesShared} full_scans=${system.fullScans} run=${system.run}`;
+}
+
+/** The terminal frame for a width: the figures, the change, and as much history as fits. */
+function frame({ system, delta }: KsmSnapshot, saved: number[], intervalSeconds: number, columns: number): string[] {
+  const label = 'saved over time: ';
+  const now = ` ${formatBytes(system.savedBytes)}`;
+  const room = Math.max(columns - label.length - now.length, 1);
+  return [
+    ...describeSystem(system).split('\n'),
+    `change:   pages_sharing ${delta.pagesSharing >= 0 ? '+' : ''}${formatCount(delta.pagesSharing)}, ` +
+      `full scans +${formatCount(delta.fullScans)} in ${intervalSeconds} s`,
+    `${label}${sparkline(saved.slice(-room))}${now}`,
+    '(Ctrl-C to stop)',
+  ];
+}
+
+export interface WatchViewOptions {
+  intervalSeconds: number;
+  /** Refreshes before it ends; by default it runs until the signal aborts. */
+  count?: number;
+  /** One JSON object a line (snapshotJson), on a terminal too. */
+  json?: boolean;
+  signal: AbortSignal;
+}
 
 /**
- * Live figures until the signal aborts: redrawn in place on a terminal, one line per refresh
- * otherwise (for logs and pipes).
+ * Live figures until `count` refreshes or the signal aborts: with --json one JSON object a
+ * line; else redrawn in place on a terminal, one plain line a refresh otherwise (logs, pipes).
  */
-export async function watchView(intervalSeconds: number, signal: AbortSignal, out: NodeJS.WriteStream): Promise<void> {
+export async function watchView({ intervalSeconds, count = Infinity, json = false, signal }: WatchViewOptions,
+  out: NodeJS.WriteStream): Promise<void> {
+  const screen = !json && out.isTTY ? new Screen(out) : undefined;
   const saved: number[] = [];
-  let drawnLines = 0;
-  for await (const { system, delta } of watch({ interval: intervalSeconds * 1000, signal })) {
-    saved.push(system.savedBytes ?? 0);
-    if (saved.length > HISTORY) saved.shift();
-    if (!out.isTTY) {
-      out.write(`${new Date().toISOString()} saved=${formatBytes(system.savedBytes)} ` +
-        `pages_sharing=${system.pagesSharing} (${delta.pagesSharing >= 0 ? '+' : ''}${delta.pagesSharing}) ` +
-        `pages_shared=${system.pagesShared} full_scans=${system.fullScans} run=${system.run}\n`);
-      continue;
+  let refreshes = 0;
+  try {
+    for await (const snapshot of watch({ interval: intervalSeconds * 1000, signal })) {
+      if (json) {
+        out.write(`${snapshotJson(snapshot)}\n`);
+      } else if (screen) {
+        saved.push(snapshot.system.savedBytes ?? 0);
+        if (saved.length > HISTORY) saved.shift();
+        screen.draw((columns) => frame(snapshot, saved, intervalSeconds, columns));
+      } else {
+        out.write(`${plainLine(snapshot)}\n`);
+      }
+      if (++refreshes >= count) break;
     }
-    const text = `${describeSystem(system)}\n` +
-      `change:   pages_sharing ${delta.pagesSharing >= 0 ? '+' : ''}${formatCount(delta.pagesSharing)}, ` +
-      `full scans +${formatCount(delta.fullScans)} in ${intervalSeconds} s\n` +
-      `saved over time: ${sparkline(saved)} ${formatBytes(system.savedBytes)}\n(Ctrl-C to stop)`;
-    // Move up over the last frame and clear it, then draw the new one.
-    if (drawnLines > 0) out.write(`\x1b[${drawnLines}F\x1b[J`);
-    out.write(`${text}\n`);
-    drawnLines = text.split('\n').length;
+  } finally {
+    screen?.close();
   }
 }

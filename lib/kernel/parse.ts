@@ -190,3 +190,29 @@ export function isRangeFlagged(smaps: string, begin: number, end: number, flag: 
   }
   return covered >= end;
 }
+
+// PF_KTHREAD in include/linux/sched.h, unchanged since 2.6.27.
+const PF_KTHREAD = 0x00200000;
+
+/** Whether /proc/<pid>/stat text is a kernel thread's: its 9th field, flags, has PF_KTHREAD. */
+export function isKernelThreadStat(stat: string): boolean {
+  // The command name (field 2) sits in parentheses and may hold spaces and ')': fields after it
+  // start after the last ')'. Then: state, ppid, pgrp, session, tty_nr, tpgid, flags.
+  const flags = Number(stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/)[6]);
+  return (flags & PF_KTHREAD) !== 0;
+}
+
+/** A process's memory in bytes: resident (Rss) and proportional to its sharers (Pss). */
+export interface ProcessMemory {
+  rssBytes: number | undefined;
+  pssBytes: number | undefined;
+}
+
+/** Rss and Pss of /proc/<pid>/smaps_rollup text (values in kB), each undefined where missing. */
+export function parseSmapsRollup(text: string): ProcessMemory {
+  const kib = (name: string) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return match ? Number(match[1]) * 1024 : undefined;
+  };
+  return { rssBytes: kib('Rss'), pssBytes: kib('Pss') };
+}

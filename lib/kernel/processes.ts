@@ -1,6 +1,11 @@
-// Per-process files: /proc/<pid>/ksm_stat (6.1+), ksm_merging_pages (5.19+), cmdline, comm.
+// Per-process files: /proc/<pid>/ksm_stat (6.1+), ksm_merging_pages (5.19+), cmdline, comm,
+// stat, smaps_rollup (4.14+).
+import type { KsmError } from '../errors.js';
 import { kernelPathExists, listKernelDirectory, readKernelFile, readOptionalKernelFile } from './files.js';
 import { withHint } from './hints.js';
+import { isKernelThreadStat, parseSmapsRollup, type ProcessMemory } from './parse.js';
+
+export type { ProcessMemory };
 
 /**
  * The KSM text a process has: ksm_stat (6.1+) and ksm_merging_pages (5.19+), each undefined
@@ -23,27 +28,78 @@ export function readProcessKsmText(pid: number | 'self'): { ksmStat?: string; me
   return { ksmStat, mergingPages };
 }
 
-/** Every process's pid and KSM text (as readProcessKsmText), leaving out those this user may
- *  not read and those that exit while being read. */
-export function readAllProcessKsmTexts(): ({ pid: number } & ReturnType<typeof readProcessKsmText>)[] {
-  const result: ({ pid: number } & ReturnType<typeof readProcessKsmText>)[] = [];
-  for (const name of listKernelDirectory('/proc') ?? []) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      result.push({ pid: Number(name), ...readProcessKsmText(Number(name)) });
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return result;
+/** A process whose files this user may not read, and the file system's answer (EACCES, EPERM). */
+export interface UnreadableProcess {
+  pid: number;
+  code: string;
 }
 
-/** The command line (or, where it is empty, the command name); '?' where it cannot be read. */
+/** Whether a failed read means the process has gone (exited between listing and reading). */
+export function isGone(error: unknown): boolean {
+  const { code } = error as KsmError;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+/**
+ * Every process's pid and KSM text (as readProcessKsmText). Those that exit while being read
+ * are left out; those this user may not read are listed in `unreadable`, except kernel threads,
+ * which have no memory of their own to merge.
+ */
+export function readAllProcessKsmTexts(): {
+  texts: ({ pid: number } & ReturnType<typeof readProcessKsmText>)[];
+  unreadable: UnreadableProcess[];
+} {
+  const texts: ({ pid: number } & ReturnType<typeof readProcessKsmText>)[] = [];
+  const unreadable: UnreadableProcess[] = [];
+  for (const name of listKernelDirectory('/proc') ?? []) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    try {
+      texts.push({ pid, ...readProcessKsmText(pid) });
+    } catch (error) {
+      if (isGone(error) || isKernelThread(pid) !== false) continue;
+      unreadable.push({ pid, code: (error as KsmError).code ?? String(error) });
+    }
+  }
+  return { texts, unreadable: unreadable.sort((a, b) => a.pid - b.pid) };
+}
+
+/** Whether the process is a kernel thread; undefined when it has gone (stat is world-readable). */
+function isKernelThread(pid: number): boolean | undefined {
+  try {
+    return isKernelThreadStat(readKernelFile(`/proc/${pid}/stat`));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command line (or, where it is empty, the command name); '?' where it cannot be read.
+ * Decoded as UTF-8, as a terminal would show it (invalid bytes become U+FFFD); it is any
+ * user's text, so escape it before printing (escapeForTerminal).
+ */
 export function readProcessCommand(pid: number): string {
+  const utf8 = (text: string) => Buffer.from(text, 'latin1').toString('utf8');
   try {
     const cmdline = readKernelFile(`/proc/${pid}/cmdline`).replace(/\0+$/, '').split('\0').join(' ');
-    return cmdline || `[${readKernelFile(`/proc/${pid}/comm`).trim()}]`;
+    return utf8(cmdline || `[${readKernelFile(`/proc/${pid}/comm`).trim()}]`);
   } catch {
     return '?';
+  }
+}
+
+/**
+ * RSS and PSS from /proc/<pid>/smaps_rollup: the kernel walks every page table of the process
+ * to build it, so read it only for the processes shown. Undefined values where this user may
+ * not read it; a process that has gone throws KsmError (ENOENT, or ESRCH once it is a zombie).
+ */
+export function readProcessMemory(pid: number): ProcessMemory {
+  try {
+    return parseSmapsRollup(readKernelFile(`/proc/${pid}/smaps_rollup`));
+  } catch (error) {
+    const { code } = error as KsmError;
+    if (code === 'ESRCH' || (code === 'ENOENT' && !kernelPathExists(`/proc/${pid}`))) throw error; // gone
+    // Not this user's (EACCES), or a kernel without smaps_rollup (ENOENT, before 4.14).
+    return { rssBytes: undefined, pssBytes: undefined };
   }
 }
