@@ -31,6 +31,8 @@ files_of() {
 }
 
 work=$(mktemp -d)
+# Tests run some children as an unprivileged user (nobody): they must load the preload too.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cc -shared -fPIC -O2 -Wall -o "$work/present-as.so" test/kernels/present-as.c -ldl
 summary=()

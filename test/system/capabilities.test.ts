@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { capabilities } from '../../lib/index.js';
 import { packageWithoutAddon, runNodeJson } from '../helpers/child.js';
-import { noKsmStat } from '../helpers/kernel.js';
+import { noKsmStat, noProcessMerge } from '../helpers/kernel.js';
 import { ksmdUnavailable, withKsmd } from '../helpers/ksmd.js';
 
 const linux = process.platform === 'linux';
@@ -91,13 +91,17 @@ describe('capabilities() where KSM cannot be used', () => {
 
   it.skipIf(!root)('as an unprivileged user: no ksmd control or page inspection, everything else works', () => {
     const report = runNodeJson<ChildReport>(probe(), { uid: 65534, gid: 65534 });
+    // Privilege changes none of what the kernel offers: process-wide merge as for root.
     expect(report.capabilities).toMatchObject({ supported: true, canControlKsmd: false, canInspectPages: false,
-      processMerge: true });
+      processMerge: !noProcessMerge });
     expect(report.capabilities.reasons).toEqual(expect.arrayContaining([
       expect.stringMatching(/^this process cannot write \/sys\/kernel\/mm\/ksm\/run \(EACCES\): .* needs root$/),
       expect.stringMatching(/^\/proc\/self\/pagemap hides frame numbers from this process/),
     ]));
-    for (const [call, outcome] of Object.entries(report.calls)) expect([call, outcome]).toEqual([call, { ok: true }]);
+    for (const [call, outcome] of Object.entries(report.calls)) {
+      if (call === 'isProcessMergeEnabled' && noProcessMerge) expect(outcome).toMatchObject({ ok: false, code: 'EINVAL' });
+      else expect([call, outcome]).toEqual([call, { ok: true }]);
+    }
   });
 
   it.skipIf(!root || noKsmStat)(`a process that dropped root with setuid is told why it cannot read its own ksm_stat${noKsmStat ? ` (${noKsmStat})` : ''}`, () => {
