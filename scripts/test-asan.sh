@@ -10,8 +10,8 @@ root=$PWD
 pkg=build-asan/pkg
 rm -rf build-asan
 mkdir -p "$pkg"
-# What the tests need: sources, tests, bench and examples they run, and the build's inputs.
-cp -r binding.gyp package.json tsconfig.json vitest.config.mts bin bench examples lib native scripts test "$pkg/"
+# What the tests need: sources, tests, bench, examples and docs they run or check, and the build's inputs.
+cp -r binding.gyp package.json tsconfig.json vitest.config.mts README.md CONTRIBUTING.md CHANGELOG.md LICENSE docs bin bench examples lib native scripts test "$pkg/"
 ln -s "$root/node_modules" "$pkg/node_modules"
 cd "$pkg"
 CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
