@@ -160,7 +160,7 @@ function kindOf(stats: fs.Stats): string {
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isSocket()) return 'a socket';
+  // A Unix socket never gets here: open() refuses it (ENXIO).
   return 'not a regular file';
 }
 
@@ -170,7 +170,7 @@ function pathText(path: fs.PathLike): string {
 }
 
 /**
- * Devices, FIFOs and sockets can block or never end (/dev/zero, /dev/urandom): only regular
+ * Devices and FIFOs can block or never end (/dev/zero, /dev/urandom): only regular
  * files are read, /proc and /sys files included. Directories go on to fail as fs fails them
  * (EISDIR).
  */

@@ -10,13 +10,19 @@ export type KsmErrnoCode =
   | 'ENFILE' | 'ENODEV' | 'ENOENT' | 'ENOMEM' | 'ENOSPC' | 'ENOSYS' | 'ENOTDIR' | 'ENXIO' | 'EPERM' | 'EROFS'
   | 'ESRCH' | 'ETIMEDOUT' | 'UNKNOWN';
 
-/** Every code a KsmError carries: node-ksm's own ERR_KSM_* codes, or an errno name. */
+/**
+ * The code a KsmError carries: node-ksm's own ERR_KSM_* codes, or an errno name. The names
+ * listed are those its calls raise on their own; a file system can answer others (ENOTCONN from
+ * a dead FUSE mount, EOVERFLOW), passed through as Node names them, so the type stays open.
+ */
 export type KsmErrorCode =
-  | 'ERR_KSM_UNSUPPORTED' | 'ERR_KSM_SETTING_UNAVAILABLE' | 'ERR_KSM_NOT_REGULAR_FILE' | KsmErrnoCode;
+  | 'ERR_KSM_UNSUPPORTED' | 'ERR_KSM_SETTING_UNAVAILABLE' | 'ERR_KSM_NOT_REGULAR_FILE' | KsmErrnoCode
+  // Any other string, written so that editors still offer the names above.
+  | (string & {});
 
 /** A ksmd setting that a failed ksmd.configure() (or override()) could not put back. */
 export interface KsmdRollbackFailure {
-  /** The setting's key ('pagesToScan'). */
+  /** The setting's key ('pagesToScan'), a key of KsmdSettings. */
   setting: string;
   /** The value it was left at: the one written before the failure. */
   value: number | string;

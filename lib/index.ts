@@ -10,7 +10,7 @@ export { capabilities, type Capabilities } from './capabilities.js';
 export { inspect, type PageInspection } from './inspect.js';
 export { ksmd, type KsmdSettings } from './ksmd.js';
 export {
-  KsmError, KsmUnsupportedError, type KsmdRollbackFailure, type KsmErrorCode, type KsmErrorDetails,
+  KsmError, KsmUnsupportedError, type KsmdRollbackFailure, type KsmErrnoCode, type KsmErrorCode, type KsmErrorDetails,
 } from './errors.js';
 export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process-merge.js';
 export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';

@@ -51,8 +51,9 @@ export interface KsmMetricsOptions {
 function validateMetricsOptions(options: unknown): { prefix: string; labels: Record<string, string> } {
   const { prefix = 'ksm_', labels = {} } = validateOptions<KsmMetricsOptions>(options);
   if (typeof prefix !== 'string') throw invalidArgType('options.prefix', 'of type string', prefix);
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*). Received ${JSON.stringify(prefix)}`,
+  // Empty is allowed: the names are then node_exporter's own without its node_ksmd_ (pages_sharing).
+  if (!/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or be empty. Received ${JSON.stringify(prefix)}`,
       'ERR_INVALID_ARG_VALUE');
   }
   const given = validateOptions<Record<string, unknown>>(labels, 'options.labels');

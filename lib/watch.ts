@@ -69,7 +69,9 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
     };
     if (Number.isFinite(deadline)) arm();
     onAbort = () => reject(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort during check() (before this listener) must not be missed.
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([value, stop]);

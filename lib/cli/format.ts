@@ -36,7 +36,7 @@ export function sparkline(values: number[]): string {
 
 // C0 controls, DEL, C1 controls (0x9b is CSI on terminals that take 8-bit controls), and the
 // bidi overrides and isolates that make a terminal show what follows reordered.
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Any user's text (a command line) made safe to print: every control character and bidi
@@ -46,7 +46,7 @@ const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 export function escapeForTerminal(text: string): string {
   return text.replace(UNSAFE, (char) => {
     const code = char.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
 

@@ -66,7 +66,17 @@ export async function runCommand(command: string, args: string[], err: NodeJS.Wr
  */
 function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, err: NodeJS.WriteStream): Promise<number> {
   const terminal = [0, 1, 2].some((fd) => tty.isatty(fd));
-  const child = spawn(command, args, { stdio: 'inherit', env, detached: !terminal });
+  const cannotStart = (error: NodeJS.ErrnoException) => {
+    err.write(`ksm run: cannot start "${command}": ${error.message}\n`);
+    return error.code === 'ENOENT' ? 127 : 126;
+  };
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(command, args, { stdio: 'inherit', env, detached: !terminal });
+  } catch (error) {
+    // spawn() throws, rather than emits, what it finds before forking (ENOTDIR, E2BIG, ...).
+    return Promise.resolve(cannotStart(error as NodeJS.ErrnoException));
+  }
   const forward = (signal: NodeJS.Signals) => {
     if (!(terminal && FROM_TERMINAL.has(signal))) child.kill(signal);
   };
@@ -81,8 +91,7 @@ function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, e
     child.on('error', (error: NodeJS.ErrnoException) => {
       // Once started, an error is a signal that could not be passed on: the command runs on.
       if (child.pid !== undefined) return void err.write(`ksm run: ${error.message}\n`);
-      err.write(`ksm run: cannot start "${command}": ${error.message}\n`);
-      resolve(done(error.code === 'ENOENT' ? 127 : 126));
+      resolve(done(cannotStart(error)));
     });
     child.once('exit', (code, signal) => {
       resolve(done(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));

@@ -83,7 +83,9 @@ passed on to COMMAND (its process, not its children), once each; ksm waits for i
 none of stdin, stdout, stderr is a terminal (systemd, docker without -t, CI), COMMAND runs in a
 process group of its own, so a signal sent to ksm's group reaches it once, through ksm. When
 one is, COMMAND stays in the terminal's foreground group to read it: Ctrl-C (SIGINT) and
-Ctrl-\\ (SIGQUIT) reach it from the terminal, so ksm does not pass those two on.
+Ctrl-\\ (SIGQUIT) reach it from the terminal, so ksm does not pass those two on (there, send
+them to COMMAND or to the group, not to ksm alone). Without a terminal, a SIGKILL to ksm's group
+does not reach COMMAND: stop ksm with a signal it can pass on.
 
 Options:
   --buffers   transparent mode instead: in every node process COMMAND starts (directly, or

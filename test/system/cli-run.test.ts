@@ -100,7 +100,7 @@ describe.skipIf(!linux)('ksm run: signals and exit status', () => {
     expect(await exit).toEqual({ code: 128 + os.constants.signals.SIGTERM, signal: null });
   });
 
-  it('a command that cannot be executed exits 126, one that is not found 127, as shells do', () => {
+  it('a command that cannot be executed exits 126 (EACCES, ENOTDIR), one that is not found 127, as shells do', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksm-run-'));
     try {
       const script = path.join(dir, 'not-executable.sh');
@@ -113,6 +113,10 @@ describe.skipIf(!linux)('ksm run: signals and exit status', () => {
       const missing = ksm(path.join(dir, 'missing'));
       expect([missing.status, missing.stdout]).toEqual([127, '']);
       expect(missing.stderr).toMatch(/^ksm run: cannot start ".*missing": .*ENOENT/);
+      // spawn() throws this one itself, before forking: still a message and 126, not a stack trace.
+      const underFile = ksm(path.join(script, 'x'));
+      expect([underFile.status, underFile.stdout]).toEqual([126, '']);
+      expect(underFile.stderr).toMatch(/^ksm run: cannot start ".*not-executable\.sh\/x": .*ENOTDIR\n$/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

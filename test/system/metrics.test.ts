@@ -83,6 +83,9 @@ describe.skipIf(!linux || ksmdUnavailable)('Prometheus metrics', () => {
       expect(metric.values).toEqual([expect.objectContaining({ labels: { service: 'api', zone: 'b' } })]);
     }
     const fresh = () => new Registry();
+    const unprefixed = fresh();
+    registerKsmMetrics(unprefixed, { prefix: '' });
+    expect((await unprefixed.getMetricsAsJSON()).map((m) => m.name)).toContain('pages_sharing');
     expect(() => registerKsmMetrics(fresh(), { prefix: 'ksm-' })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => registerKsmMetrics(fresh(), { prefix: 5 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => registerKsmMetrics(fresh(), { labels: { 'bad-name': 'x' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));

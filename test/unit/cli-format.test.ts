@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cut, escapeForTerminal, redrawFrame } from '../../lib/cli/format.js';
 
 // What must never reach a terminal from another user's text.
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const codes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 // Text dense in what matters here: controls, Latin-1, the bidi block, and astral characters.
 const anyText = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x20ff }).map((code) => String.fromCharCode(code)),
@@ -18,20 +18,22 @@ describe('escapeForTerminal', () => {
     ['an 8-bit CSI (C1)', '\u009b31m', '\\x9b31m'],
     ['a right-to-left override', '\u202etxt.exe', '\\u202etxt.exe'],
     ['an isolate pair', '\u2066x\u2069', '\\u2066x\\u2069'],
+    ['the Trojan Source marks (LRM, RLM, ALM)', '\u200ea\u200fb\u061c', '\\u200ea\\u200fb\\u061c'],
     ['a newline, a tab, NUL and DEL', 'a\nb\tc\0d\x7f', 'a\\x0ab\\x09c\\x00d\\x7f'],
   ])('writes %s out visibly', (_what, text, shown) => {
     expect(escapeForTerminal(text)).toBe(shown);
   });
 
-  it('escapes every C0 control, DEL, every C1 control and every bidi override and isolate', () => {
-    const unsafe = [...codes(0x00, 0x1f), 0x7f, ...codes(0x80, 0x9f), ...codes(0x202a, 0x202e), ...codes(0x2066, 0x2069)];
+  it('escapes every C0 control, DEL, every C1 control, every bidi override and isolate, and the bidi marks', () => {
+    const unsafe = [...codes(0x00, 0x1f), 0x7f, ...codes(0x80, 0x9f), 0x61c, 0x200e, 0x200f, ...codes(0x202a, 0x202e),
+      ...codes(0x2066, 0x2069)];
     for (const code of unsafe) {
       const escaped = escapeForTerminal(`<${String.fromCharCode(code)}>`);
-      expect(escaped).toBe(code < 0x100 ? `<\\x${code.toString(16).padStart(2, '0')}>` : `<\\u${code.toString(16)}>`);
+      expect(escaped).toBe(code < 0x100 ? `<\\x${code.toString(16).padStart(2, '0')}>` : `<\\u${code.toString(16).padStart(4, '0')}>`);
     }
   });
 
-  it('leaves printable text alone: ASCII, accents, CJK, emoji, the bidi marks around the overrides', () => {
+  it('leaves printable text alone: ASCII, accents, CJK, emoji, the characters around the escaped ranges', () => {
     const text = ' ~node --max-old-space-size=4096 café 日本語 😀 \u00a0\u00ff\u2029\u202f\u2065\u206a';
     expect(escapeForTerminal(text)).toBe(text);
   });

@@ -83,4 +83,16 @@ describe('waitForMerge with a timeout longer than a timer can wait', () => {
     await expect(waitForMerge(async () => ++checks === 3, { timeout: LONGER_THAN_A_TIMER })).resolves.toBeUndefined();
     expect(checks).toBe(3);
   });
+
+  it('an abort made while the predicate runs is not missed, however long the wait could be', async () => {
+    const controller = new AbortController();
+    const reason = new Error('aborted inside the check');
+    const outcome = waitForMerge(() => {
+      controller.abort(reason);
+      return new Promise<boolean>(() => {}); // never settles
+    }, { timeout: Infinity, signal: controller.signal });
+    const settled = await Promise.race([outcome.then(() => 'resolved', (error: unknown) => error),
+      new Promise((resolve) => setTimeout(resolve, 500, 'still waiting'))]);
+    expect(settled).toBe(reason);
+  });
 });
