@@ -141,3 +141,30 @@ export function validateSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;
   throw invalidArgType('signal', 'an instance of AbortSignal', value);
 }
+
+/** A prom-client Registry, or undefined for its default one. */
+export function validateRegistry(registry: unknown): void {
+  if (registry !== undefined && typeof (registry as { registerMetric?: unknown } | null)?.registerMetric !== 'function') {
+    throw invalidArgType('registry', 'a prom-client Registry', registry);
+  }
+}
+
+/** The options checked as Prometheus names them, so a mistake is ours to report, not a scrape's. */
+export function validateMetricsOptions(options: unknown): { prefix: string; labels: Record<string, string> } {
+  const { prefix = 'ksm_', labels = {} } = validateOptions<{ prefix?: unknown; labels?: unknown }>(options);
+  if (typeof prefix !== 'string') throw invalidArgType('options.prefix', 'of type string', prefix);
+  // Empty is allowed: the names are then node_exporter's own without its node_ksmd_ (pages_sharing).
+  if (!/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or be empty. Received ${JSON.stringify(prefix)}`,
+      'ERR_INVALID_ARG_VALUE');
+  }
+  const given = validateOptions<Record<string, unknown>>(labels, 'options.labels');
+  for (const [name, value] of Object.entries(given)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__') || name === 'reason') {
+      throw invalidArgValue(`The label name ${JSON.stringify(name)} in "options.labels" is not a valid Prometheus label ` +
+        'name, or is reserved ("__" prefix, "reason")', 'ERR_INVALID_ARG_VALUE');
+    }
+    if (typeof value !== 'string') throw invalidArgType(`options.labels.${name}`, 'of type string', value);
+  }
+  return { prefix, labels: { ...given } as Record<string, string> };
+}

@@ -1,8 +1,7 @@
 // Prometheus gauges for KSM, collected at scrape time: `registerKsmMetrics(registry)`.
 // prom-client is an optional peer dependency, loaded only when this is called.
 import type { Registry } from 'prom-client';
-import { validateOptions } from './args.js';
-import { invalidArgType, invalidArgValue } from './errors.js';
+import { validateMetricsOptions, validateRegistry } from './args.js';
 import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
 import { transparentModeStats } from './transparent.js';
 
@@ -47,26 +46,6 @@ export interface KsmMetricsOptions {
   labels?: Record<string, string>;
 }
 
-/** The options checked as Prometheus names them, so a mistake is ours to report, not a scrape's. */
-function validateMetricsOptions(options: unknown): { prefix: string; labels: Record<string, string> } {
-  const { prefix = 'ksm_', labels = {} } = validateOptions<KsmMetricsOptions>(options);
-  if (typeof prefix !== 'string') throw invalidArgType('options.prefix', 'of type string', prefix);
-  // Empty is allowed: the names are then node_exporter's own without its node_ksmd_ (pages_sharing).
-  if (!/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
-    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or be empty. Received ${JSON.stringify(prefix)}`,
-      'ERR_INVALID_ARG_VALUE');
-  }
-  const given = validateOptions<Record<string, unknown>>(labels, 'options.labels');
-  for (const [name, value] of Object.entries(given)) {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__') || name === 'reason') {
-      throw invalidArgValue(`The label name ${JSON.stringify(name)} in "options.labels" is not a valid Prometheus label ` +
-        'name, or is reserved ("__" prefix, "reason")', 'ERR_INVALID_ARG_VALUE');
-    }
-    if (typeof value !== 'string') throw invalidArgType(`options.labels.${name}`, 'of type string', value);
-  }
-  return { prefix, labels: { ...given } as Record<string, string> };
-}
-
 /**
  * How prom-client's AggregatorRegistry combines a metric across cluster workers. A system-wide
  * figure is one reading of one kernel, the same in every worker: summing it would multiply it
@@ -90,9 +69,7 @@ type Aggregator = 'sum' | 'first' | 'max';
  * otherArguments).
  */
 export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOptions): void {
-  if (registry !== undefined && typeof (registry as Partial<Registry>)?.registerMetric !== 'function') {
-    throw invalidArgType('registry', 'a prom-client Registry', registry);
-  }
+  validateRegistry(registry);
   const { prefix, labels } = validateMetricsOptions(options);
   const client = loadPromClient();
   const registers = [registry ?? client.register];

@@ -4,8 +4,8 @@ import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
   isDetached, resolveByteRange, validateEncoding, validateFill, validateInteger, validateInterval, validateMemory,
-  validateMemoryList, validateObject, validateOptions, validatePid, validateRatio, validateSignal, validateSize,
-  validateTimeout,
+  validateMemoryList, validateMetricsOptions, validateObject, validateOptions, validatePid, validateRatio,
+  validateRegistry, validateSignal, validateSize, validateTimeout,
 } from '../../lib/args.js';
 
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -172,5 +172,47 @@ describe('options, ranges, encodings, fills and signals', () => {
     expect(validateSignal(signal)).toBe(signal);
     expect(thrown(() => validateSignal({ aborted: false }))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
       message: expect.stringMatching(/^The "signal" argument must be an instance of AbortSignal/) });
+  });
+});
+
+describe('metrics options', () => {
+  const typeError = (code: string, message?: RegExp) => expect.objectContaining({ name: 'TypeError', code, ...(message ? { message: expect.stringMatching(message) } : {}) });
+
+  it('defaults to the ksm_ prefix and no labels; keeps what is valid, the empty prefix included', () => {
+    expect(validateMetricsOptions(undefined)).toEqual({ prefix: 'ksm_', labels: {} });
+    expect(validateMetricsOptions({})).toEqual({ prefix: 'ksm_', labels: {} });
+    expect(validateMetricsOptions({ prefix: '' })).toEqual({ prefix: '', labels: {} });
+    expect(validateMetricsOptions({ prefix: 'app:ksm_2', labels: { service: 'api', _zone: 'b', Z9: '' } }))
+      .toEqual({ prefix: 'app:ksm_2', labels: { service: 'api', _zone: 'b', Z9: '' } });
+  });
+
+  it('returns a copy of the labels: a later change to the caller\'s object changes nothing', () => {
+    const labels = { service: 'api' };
+    const checked = validateMetricsOptions({ labels });
+    labels.service = 'other';
+    expect(checked.labels).toEqual({ service: 'api' });
+  });
+
+  it.each([
+    [{ prefix: 'ksm-' }, 'ERR_INVALID_ARG_VALUE', /"options.prefix" must start a valid Prometheus metric name .* Received "ksm-"/],
+    [{ prefix: '1ksm' }, 'ERR_INVALID_ARG_VALUE', /"options.prefix"/],
+    [{ prefix: 5 }, 'ERR_INVALID_ARG_TYPE', /"options.prefix" argument must be of type string/],
+    [{ labels: { 'bad-name': 'x' } }, 'ERR_INVALID_ARG_VALUE', /label name "bad-name" in "options.labels"/],
+    [{ labels: { '9lives': 'x' } }, 'ERR_INVALID_ARG_VALUE', /"9lives"/],
+    [{ labels: { __name__: 'x' } }, 'ERR_INVALID_ARG_VALUE', /"__name__"/],
+    [{ labels: { reason: 'x' } }, 'ERR_INVALID_ARG_VALUE', /"reason"/],
+    [{ labels: { service: 1 } }, 'ERR_INVALID_ARG_TYPE', /"options.labels.service" argument must be of type string/],
+    [{ labels: 'service=api' }, 'ERR_INVALID_ARG_TYPE', /"options.labels"/],
+    ['ksm_', 'ERR_INVALID_ARG_TYPE', /"options" argument/],
+  ])('refuses %j with %s', (options, code, message) => {
+    expect(() => validateMetricsOptions(options)).toThrow(typeError(code, message));
+  });
+
+  it('a registry is anything with registerMetric, or undefined', () => {
+    expect(() => validateRegistry(undefined)).not.toThrow();
+    expect(() => validateRegistry({ registerMetric() {} })).not.toThrow();
+    for (const bad of [null, {}, { registerMetric: 1 }, 'registry']) {
+      expect(() => validateRegistry(bad)).toThrow(typeError('ERR_INVALID_ARG_TYPE', /"registry" argument must be a prom-client Registry/));
+    }
   });
 });
