@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspect, markMergeable, unmarkMergeable } from '../../lib/index.js';
+import { inspect, markMergeable, mergeableFrom, unmarkMergeable } from '../../lib/index.js';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
 import { ksmdUnavailable, waitUntil, withKsmd, readKsmFile, waitForFullScans } from '../helpers/ksmd.js';
 import { noProcessMergeCount } from '../helpers/kernel.js';
@@ -93,15 +93,22 @@ describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-'));
     const file = path.join(dir, 'data.bin');
     fs.writeFileSync(file, randomBytes(32 * 1024 * 1024));
-    const children = Array.from({ length: 4 }, () => spawn(process.execPath, [fixture('hold-file.cjs'), file],
-      { cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const children: ReturnType<typeof spawn>[] = [];
+    // ksmd counts full scans only while something is mergeable: a few unique pages of this
+    // process's, which never merge and so never move pages_sharing.
+    const scanned = mergeableFrom(randomBytes(16 * PAGE_SIZE));
     try {
       await withKsmd(async () => {
         // Pages of processes that just exited leave the counts only as ksmd passes over them.
         await waitForFullScans(2);
+        // The baseline comes before the children exist: started earlier, their copies could
+        // merge during those scans and count in it.
         const baseline = Number(readKsmFile('pages_sharing'));
+        for (let i = 0; i < 4; i++) {
+          children.push(spawn(process.execPath, [fixture('hold-file.cjs'), file], { cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'] }));
+        }
         await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => {
-          child.stdout.once('data', (chunk: Buffer) => (String(chunk).startsWith('ready') ? resolve() : reject(new Error(String(chunk)))));
+          child.stdout!.once('data', (chunk: Buffer) => (String(chunk).startsWith('ready') ? resolve() : reject(new Error(String(chunk)))));
           child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
         })));
         const target = baseline + 0.98 * 3 * 8192;
@@ -110,8 +117,14 @@ describe.skipIf(!linux || ksmdUnavailable)(`copies really merge${ksmdUnavailable
         console.log(`4 x 32 MiB readFileMergeable: pages_sharing grew by ${sharing - baseline} of 24,576 possible`);
         expect(sharing - baseline).toBeGreaterThanOrEqual(0.98 * 3 * 8192);
       });
+      expect(scanned.length).toBe(16 * PAGE_SIZE);
     } finally {
-      for (const child of children) child.stdin.end();
+      // Gone before the next test takes its baseline.
+      await Promise.all(children.map((child) => new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+        child.once('exit', resolve);
+        child.stdin!.end();
+      })));
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
