@@ -53,8 +53,10 @@ function letV8CheckYoungMemory(length: number): void {
   void new ArrayBuffer(1);
 }
 
-// Node's own Buffer.from, kept in case transparent mode (or anyone) wraps the one on Buffer.
+// Node's own Buffer.from and allocUnsafe, kept in case transparent mode (or anyone) wraps the
+// ones on Buffer: a read's scratch chunks need no mergeable memory.
 const bufferFrom = Buffer.from;
+const bufferAllocUnsafe = Buffer.allocUnsafe;
 
 /**
  * @internal `length` (> 0) bytes of page-aligned mergeable memory, or null where this runtime
@@ -188,7 +190,7 @@ class Chunks {
 
   /** A buffer to read the next chunk into. */
   next(): Buffer {
-    return Buffer.allocUnsafe(UNKNOWN_SIZE_CHUNK);
+    return bufferAllocUnsafe(UNKNOWN_SIZE_CHUNK);
   }
 
   /** Keeps the first `read` bytes of `chunk`; a file that has grown too large for a Buffer throws. */

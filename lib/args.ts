@@ -121,11 +121,14 @@ export function validateTimeout(value: unknown, fallback: number): number {
   return value;
 }
 
+/** The longest delay a Node timer takes: a longer one fires after 1 ms, with a TimeoutOverflowWarning. */
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /** Milliseconds between polls: from 10 to the largest timer delay; `fallback` when undefined. */
 export function validateInterval(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw invalidArgType('interval', 'of type number', value);
-  if (!(value >= 10 && value <= 2 ** 31 - 1)) throw outOfRange('interval', '>= 10 && <= 2147483647 (milliseconds)', value);
+  if (!(value >= 10 && value <= LONGEST_TIMER_MS)) throw outOfRange('interval', `>= 10 && <= ${LONGEST_TIMER_MS} (milliseconds)`, value);
   return value;
 }
 

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout, type MemoryLike,
+import { LONGEST_TIMER_MS, validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout, type MemoryLike,
   type Pid } from './args.js';
 import { KsmError, outOfRange } from './errors.js';
 import { inspect, type PageInspection } from './inspect.js';
@@ -47,9 +47,7 @@ function mergeProbe(view: MemoryLike, minRatio: number): () => boolean {
   };
 }
 
-// A timer waits at most 2^31-1 ms: Node fires a longer one after 1 ms, with a
-// TimeoutOverflowWarning. Longer waits run against a deadline, in pieces no longer than that.
-const LONGEST_TIMER = 2 ** 31 - 1;
+// Waits longer than a timer takes (LONGEST_TIMER_MS) run against a deadline, in pieces.
 
 /** Milliseconds left until the deadline (on the monotonic clock), at least 0. */
 function untilDeadline(deadline: number): number {
@@ -65,7 +63,7 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
   const stop = new Promise<never>((_, reject) => {
     const arm = () => {
       timer = setTimeout(() => (untilDeadline(deadline) === 0 ? reject(timedOut()) : arm()),
-        Math.min(untilDeadline(deadline), LONGEST_TIMER));
+        Math.min(untilDeadline(deadline), LONGEST_TIMER_MS));
     };
     if (Number.isFinite(deadline)) arm();
     onAbort = () => reject(signal?.reason);
@@ -112,7 +110,7 @@ export async function waitForMerge(
     // sleep_millisecs goes up to 2^32-1: a longer pause than a timer takes just polls once more.
     const pause = Math.max(readKsmdValue('sleepMillisecs') ?? 20, 10, 4 * spent);
     try {
-      await sleep(Math.min(pause, left, LONGEST_TIMER), undefined, { signal });
+      await sleep(Math.min(pause, left, LONGEST_TIMER_MS), undefined, { signal });
     } catch (error) {
       throw signal?.aborted ? signal.reason : error; // the caller's reason, not a generic AbortError
     }
