@@ -136,7 +136,7 @@ describe.skipIf(!hasKsm)('ksm status --pid', () => {
   it('shows RSS and PSS columns, COMMAND last', () => {
     const result = ksm('status', '--pid', String(process.pid));
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^ +PID +MERGING PAGES +PROFIT +RSS +PSS +COMMAND\n/m);
+    expect(result.stdout).toMatch(/^ *PID +MERGING PAGES +PROFIT +RSS +PSS +COMMAND\n/m);
     const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith(`${process.pid} `));
     // ... RSS, PSS, then the command line (this process: node).
     expect(row).toMatch(/ \d+(\.\d)? [KMG]iB +\d+(\.\d)? [KMG]iB +\S*node/);
