@@ -10,12 +10,17 @@
             "native/allocate.cc",
             "native/arena.cc",
             "native/byte_count.cc",
+            "native/duplicate_count.cc",
+            "native/frame_flags.cc",
             "native/heap_marks.cc",
             "native/memory_view.cc",
+            "native/page_hash.cc",
             "native/page_range.cc",
+            "native/page_scanner.cc",
             "native/page_span.cc",
             "native/pagemap.cc",
             "native/process_merge.cc",
+            "native/remote_pages.cc",
             "native/syscall_error.cc"
           ],
           "dependencies": [

@@ -7,6 +7,10 @@ export {
 } from './alloc.js';
 export type { MemoryLike, Pid } from './args.js';
 export { capabilities, type Capabilities } from './capabilities.js';
+export {
+  estimate, type Estimate, type EstimatedProcess, type EstimateOptions, type EstimateProgress, type MappingKind, type PageCounts,
+  type PredictedSaving,
+} from './estimate.js';
 export { inspect, type PageInspection } from './inspect.js';
 export { ksmd, type KsmdSettings } from './ksmd.js';
 export {

@@ -4,6 +4,7 @@
 #include "advise.h"
 #include "allocate.h"
 #include "page_range.h"
+#include "page_scanner.h"
 #include "pagemap.h"
 #include "page_span.h"
 #include "process_merge.h"
@@ -25,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));
   exports.Set("setProcessMerge", Napi::Function::New(env, ksm::SetProcessMerge, "setProcessMerge"));
   exports.Set("getProcessMerge", Napi::Function::New(env, ksm::GetProcessMerge, "getProcessMerge"));
+  ksm::DefinePageScanner(env, exports);
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // The `ksm` command: argument parsing and dispatch. Exit codes: 0 done, 1 failed, 2 bad usage.
 import { parseArgs } from 'node:util';
 import { KsmError } from '../errors.js';
+import { estimateView } from './estimate-view.js';
 import { ksmdCommand } from './ksmd-command.js';
 import { runCommand } from './run-command.js';
 import { status } from './status.js';
@@ -25,6 +26,26 @@ function version(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending: EPERM means it does). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** --pid values as process ids, each once. */
+function parsePids(texts: string[], usage: string): number[] {
+  return [...new Set(texts.map((text) => {
+    if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31 - 1) {
+      throw new UsageError(`--pid must be a process id (a positive integer), not "${text}"`, usage);
+    }
+    return Number(text);
+  }))];
+}
+
 async function dispatch(argv: string[], { out, err }: Streams): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -43,12 +64,7 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
         options: { help, json: { type: 'boolean' }, pid: { type: 'string', short: 'p', multiple: true } } }));
       if (values.help) return out.write(`${HELP.status}\n`), 0;
       if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.status);
-      const pids = values.pid && [...new Set(values.pid.map((text) => {
-        if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 31 - 1) {
-          throw new UsageError(`--pid must be a process id (a positive integer), not "${text}"`, USAGE.status);
-        }
-        return Number(text);
-      }))];
+      const pids = values.pid && parsePids(values.pid, USAGE.status);
       // On a terminal, lines are cut to its width; piped, they stay whole (as ps does).
       out.write(`${status({ json: values.json, pids, columns: out.isTTY ? out.columns : undefined })}\n`);
       return 0;
@@ -72,6 +88,26 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
       try {
         await watchView({ intervalSeconds: interval, count: values.count === undefined ? undefined : Number(values.count),
           json: values.json, signal: controller.signal }, out);
+      } finally {
+        process.off('SIGINT', stop);
+      }
+      return 0;
+    }
+    case 'estimate': {
+      const { values, positionals } = parse(USAGE.estimate, () => parseArgs({ args: rest, allowPositionals: true,
+        options: { help, json: { type: 'boolean' }, pid: { type: 'string', short: 'p', multiple: true },
+          self: { type: 'boolean' }, node: { type: 'boolean' } } }));
+      if (values.help) return out.write(`${HELP.estimate}\n`), 0;
+      if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`, USAGE.estimate);
+      const pids = values.pid && parsePids(values.pid, USAGE.estimate);
+      const missing = pids?.find((pid) => !processExists(pid));
+      if (missing !== undefined) return err.write(`ksm: ESRCH: no process with pid ${missing}\n`), 1;
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        out.write(`${await estimateView({ pids, self: values.self, nodeProcesses: values.node, json: values.json,
+          signal: controller.signal }, out, err)}\n`);
       } finally {
         process.off('SIGINT', stop);
       }

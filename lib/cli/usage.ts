@@ -8,9 +8,10 @@ export class UsageError extends Error {
 }
 
 export const USAGE = {
-  main: 'ksm <status|watch|ksmd|run> [options]   (ksm <command> --help for more)',
+  main: 'ksm <status|watch|estimate|ksmd|run> [options]   (ksm <command> --help for more)',
   status: 'ksm status [--json] [--pid PID]...',
   watch: 'ksm watch [--interval SECONDS] [--count N] [--json]',
+  estimate: 'ksm estimate [--pid PID]... [--self] [--node] [--json]',
   ksmd: 'ksm ksmd <start|stop|unmerge|set KEY=VALUE...>',
   run: 'ksm run [--buffers] [--] COMMAND [ARGS...]',
 };
@@ -23,6 +24,7 @@ Kernel Samepage Merging for Node.js: see what KSM saves and control it.
 Commands:
   status   system-wide KSM figures and every process with merged pages
   watch    the same, live, with the saved memory over time
+  estimate how much KSM would save in running processes, before turning it on
   ksmd     start, stop, unmerge or tune ksmd (root)
   run      run a command with process-wide merge, or transparent mode, turned on
 
@@ -61,6 +63,27 @@ Options:
   --json                   one JSON object a line, terminal or not: { time (ISO 8601),
                            system (as ksm status --json), delta (the counters' change since
                            the last refresh) }`,
+  estimate: `Usage: ${USAGE.estimate}
+
+Reads the resident private anonymous pages of the chosen processes (never stopping or changing
+them; only a digest of each page is kept) and predicts what ksmd would save, as pages_sharing
+would show it (max_page_sharing and use_zero_pages as set now), three ways: with the mappings
+marked mergeable now, with process-wide merge in every process (ksm run, enableProcessMerge),
+and with only what the apps marked themselves (node-ksm's allocator, markMergeable). Per
+process: pages read, pages with an identical twin in the set (DUPLICATES), pages merged now
+(root only), whether process-wide merge is on (WIDE), and the kinds of mapping holding the
+duplicates: mergeable (marked now), [heap] (small allocations), anon (large allocations, V8's
+heap), stack, file-copied (written pages of private file mappings). Duplicates outside
+mergeable mappings are what process-wide merge, or moving the data into mergeableFrom /
+readFileMergeable, would add. Other users' processes need root; a process that exits during the
+scan is reported and the others are still counted. On a terminal, progress shows on stderr.
+
+Options:
+  -p, --pid PID   this process; repeat for more (one that does not exist: exit 1)
+  --self          ksm's own process too
+  --node          every Node.js process (command node or nodejs): the default when neither
+                  --pid nor --self is given
+  --json          the result of node-ksm's estimate() as JSON`,
   ksmd: `Usage: ${USAGE.ksmd}
 
   start              run = 1: merge

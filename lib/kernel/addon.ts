@@ -40,6 +40,28 @@ export interface NativeBinding {
   probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
+  /** Reads other processes' pages for estimate(): see native/page_scanner.h. */
+  PageScanner: new () => NativePageScanner;
+}
+
+/** One estimate's scan: a process at a time, then the counts (native/page_scanner.h). */
+export interface NativePageScanner {
+  /** Opens /proc/<pid>/pagemap; throws its open error. */
+  begin(pid: number, index: number): void;
+  /** [start, end, kind, flags] quadruples. */
+  scan(ranges: Float64Array): Promise<NativeScanResult>;
+  /** Closes the process; keep false drops what was read of it. */
+  end(keep: boolean): void;
+  count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
+}
+
+export interface NativeScanResult {
+  pages: number;
+  hiddenFrames: number;
+  vanished: number;
+  /** Set when an error ended the scan (ESRCH: the process has gone). */
+  code?: string;
+  syscall?: string;
 }
 
 /** @internal Diagnostics of the allocator, for tests. */

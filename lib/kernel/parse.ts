@@ -216,3 +216,38 @@ export function parseSmapsRollup(text: string): ProcessMemory {
   };
   return { rssBytes: kib('Rss'), pssBytes: kib('Pss') };
 }
+
+/** A mapping as /proc/<pid>/smaps lists it, with what an estimate needs. */
+export interface SmapsMapping {
+  start: number;
+  end: number;
+  /** rwxp / rwxs: the fourth letter says private or shared. */
+  perms: string;
+  /** The path or [heap], [stack], [anon:name]; empty for an anonymous mapping. */
+  name: string;
+  /** Its VmFlags (mg: mergeable). */
+  flags: string[];
+  /** Anonymous pages resident, in kB (the Anonymous: line). */
+  anonymousKb: number;
+}
+
+const SMAPS_MAPPING = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ *(.*)$/;
+
+/** Every mapping of /proc/<pid>/smaps text, in address order. */
+export function parseSmapsMappings(text: string): SmapsMapping[] {
+  const mappings: SmapsMapping[] = [];
+  let current: SmapsMapping | undefined;
+  for (const line of text.split('\n')) {
+    const header = SMAPS_MAPPING.exec(line);
+    if (header) {
+      current = { start: parseInt(header[1], 16), end: parseInt(header[2], 16), perms: header[3], name: header[4],
+        flags: [], anonymousKb: 0 };
+      mappings.push(current);
+    } else if (current && line.startsWith('Anonymous:')) {
+      current.anonymousKb = Number(/\d+/.exec(line)?.[0] ?? 0);
+    } else if (current && line.startsWith('VmFlags:')) {
+      current.flags = line.slice('VmFlags:'.length).trim().split(/\s+/).filter(Boolean);
+    }
+  }
+  return mappings;
+}

@@ -103,3 +103,22 @@ export function readProcessMemory(pid: number): ProcessMemory {
     return { rssBytes: undefined, pssBytes: undefined };
   }
 }
+
+/**
+ * Every Node.js process this user can see: its command name (comm) or the program of its
+ * command line is `node` or `nodejs`. Kernel threads and processes gone meanwhile are left out.
+ */
+export function listNodeProcesses(): number[] {
+  const pids: number[] = [];
+  for (const name of listKernelDirectory('/proc') ?? []) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const comm = readKernelFile(`/proc/${name}/comm`).trim();
+      const program = readKernelFile(`/proc/${name}/cmdline`).split('\0')[0].split('/').pop();
+      if ([comm, program].some((word) => word === 'node' || word === 'nodejs')) pids.push(Number(name));
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}

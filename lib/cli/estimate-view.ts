@@ -1,0 +1,86 @@
+// `ksm estimate`: what KSM would save in the chosen processes, and where their duplicates live.
+import { estimate, type Estimate, type EstimatedProcess, type MappingKind, type PredictedSaving } from '../estimate.js';
+import { cut, escapeForTerminal, formatBytes, formatCount, table } from './format.js';
+
+const KIND_NAMES: Record<MappingKind, string> = {
+  mergeable: 'mergeable', heap: '[heap]', stack: 'stack', anonymous: 'anon', file: 'file-copied',
+};
+
+/** The kinds of mapping holding a process's duplicates, most first: "anon 16,443, [heap] 2,991". */
+function duplicatesByKind(entry: EstimatedProcess): string {
+  const kinds = (Object.keys(entry.byKind) as MappingKind[])
+    .filter((kind) => entry.byKind[kind].duplicates > 0)
+    .sort((a, b) => entry.byKind[b].duplicates - entry.byKind[a].duplicates);
+  return kinds.map((kind) => `${KIND_NAMES[kind]} ${formatCount(entry.byKind[kind].duplicates)}`).join(', ') || '-';
+}
+
+function savingLine(label: string, saving: PredictedSaving): string[] {
+  const zero = saving.zeroPages ? `, ksm_zero_pages ${formatCount(saving.zeroPages)}` : '';
+  return [label, formatBytes(saving.bytes), `pages_sharing ${formatCount(saving.pagesSharing)}${zero}`];
+}
+
+function stateNote(entry: EstimatedProcess, root: boolean): string | undefined {
+  if (entry.state === 'gone') return `${entry.pid}: exited during the scan`;
+  if (entry.state !== 'unreadable') return undefined;
+  const why = (entry.code === 'EACCES' || entry.code === 'EPERM') && !root ? ' (not yours: run as root to read it)' : '';
+  return `${entry.pid}: not readable, ${entry.code} from ${entry.syscall}${why}`;
+}
+
+/** The estimate as text: the set, the three predictions, a table by process, and notes. */
+export function describeEstimate(result: Estimate, { columns, root }: { columns?: number; root: boolean }): string {
+  const { total, saving } = result;
+  const scanned = result.processes.filter((p) => p.state === 'scanned');
+  const merged = total.merged === undefined ? 'unknown without root (frame numbers are hidden)' : formatCount(total.merged);
+  const lines = [
+    `Read ${scanned.length} of ${result.processes.length} processes: ${formatBytes(total.pages * result.pageSize)} of ` +
+      `private anonymous memory, ${formatCount(total.pages)} pages (${formatCount(total.zeroPages)} zero-filled).`,
+    `Duplicates: ${formatCount(total.duplicates)} pages have a twin (${formatCount(total.twinsWithin)} in their own ` +
+      `process, ${formatCount(total.twinsAcross)} in another). Merged now: ${merged}.`,
+    '',
+    'ksmd would save:',
+    table(['', 'SAVED', ''], [
+      savingLine('as marked now (mergeable mappings)', saving.asMarked),
+      savingLine('process-wide merge in each process', saving.processWide),
+      savingLine('only what the apps marked', saving.markedByApp),
+    ], [1]).split('\n').slice(1).map((line) => `  ${line}`).join('\n'),
+    '',
+  ];
+  const rows = result.processes.map((p) => p.state === 'scanned'
+    ? [String(p.pid), formatCount(p.pages), formatCount(p.duplicates), p.merged === undefined ? '-' : formatCount(p.merged),
+      p.processWideMerge ? 'yes' : p.processWideMerge === false ? 'no' : '?', duplicatesByKind(p), escapeForTerminal(p.command)]
+    : [String(p.pid), '-', '-', '-', '-', p.state, escapeForTerminal(p.command)]);
+  const text = table(['PID', 'PAGES', 'DUPLICATES', 'MERGED', 'WIDE', 'DUPLICATES IN', 'COMMAND'], rows, [0, 1, 2, 3]);
+  lines.push(columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n'));
+  const notes = result.processes.map((p) => stateNote(p, root)).filter((note) => note !== undefined);
+  if (result.markedByAppUnknown.length) {
+    notes.push(`process-wide merge is or may be on in ${result.markedByAppUnknown.join(', ')}: what those apps ` +
+      'marked themselves cannot be told apart, so "only what the apps marked" leaves them out');
+  }
+  return [...lines, ...notes].join('\n');
+}
+
+export interface EstimateViewOptions {
+  pids?: number[];
+  self?: boolean;
+  nodeProcesses?: boolean;
+  json?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Runs the estimate, with a progress line on stderr when it is a terminal; returns the text. */
+export async function estimateView(options: EstimateViewOptions, out: NodeJS.WriteStream,
+  err: NodeJS.WriteStream): Promise<string> {
+  const progress = err.isTTY
+    ? ({ index, processes, pid, pagesScanned }: { index: number; processes: number; pid: number; pagesScanned: number }) => {
+      err.write(`\r\x1b[Kreading ${index + 1}/${processes} (pid ${pid}): ${formatCount(pagesScanned)} pages`);
+    }
+    : undefined;
+  try {
+    const result = await estimate({ pids: options.pids, self: options.self, nodeProcesses: options.nodeProcesses,
+      signal: options.signal, onProgress: progress });
+    if (options.json) return JSON.stringify(result, null, 2);
+    return describeEstimate(result, { columns: out.isTTY ? out.columns : undefined, root: process.getuid?.() === 0 });
+  } finally {
+    if (progress) err.write('\r\x1b[K');
+  }
+}

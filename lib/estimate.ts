@@ -1,0 +1,266 @@
+// estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
+// each process's resident private anonymous pages (native: pagemap, process_vm_readv, a digest
+// per page) and counts identical pages as ksmd would merge them under each way of turning it on.
+import { validateOptions, validatePidList, validateSignal } from './args.js';
+import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
+import { callNative, type NativeScanResult } from './kernel/addon.js';
+import { readKernelFile } from './kernel/files.js';
+import { readKsmdValue } from './kernel/ksmd-files.js';
+import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
+import { pageSize } from './kernel/page-size.js';
+import { parseKsmStat } from './kernel/parse.js';
+import { requireLinux } from './kernel/platform.js';
+import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
+
+export type { MappingKind };
+
+export interface EstimateOptions {
+  /** These processes. */
+  pids?: readonly number[];
+  /** This process too. */
+  self?: boolean;
+  /** Every Node.js process this user can see (command `node` or `nodejs`), this one aside.
+   *  The default when neither pids nor self is given. */
+  nodeProcesses?: boolean;
+  /** Stops the scan: rejects with an AbortError whose cause is the signal's reason. */
+  signal?: AbortSignal;
+  /** Called after each batch read (at most 64 MiB of address space). */
+  onProgress?: (progress: EstimateProgress) => void;
+  /** Sharers per KSM page, as ksmd's max_page_sharing. Default: this kernel's setting (256). */
+  maxPageSharing?: number;
+  /** Empty pages merge with the zero page (ksm_zero_pages) rather than with each other.
+   *  Default: this kernel's use_zero_pages. */
+  useZeroPages?: boolean;
+}
+
+export interface EstimateProgress {
+  /** The process being read, and its place in the set (from 0). */
+  pid: number;
+  index: number;
+  processes: number;
+  /** Pages read so far, all processes. */
+  pagesScanned: number;
+}
+
+/** Page counts of one kind of mapping, or of a whole process or set. */
+export interface PageCounts {
+  /** Resident private anonymous pages read (the kernel's zero page aside: KSM never scans it). */
+  pages: number;
+  /** Of those, pages whose every byte is zero. */
+  zeroPages: number;
+  /** Pages KSM has already merged (KPF_KSM); undefined where frame numbers are hidden (not root). */
+  merged: number | undefined;
+  /** Pages (zero pages aside) with an identical page elsewhere in the same process. */
+  twinsWithin: number;
+  /** Pages (zero pages aside) with an identical page in another process of the set. */
+  twinsAcross: number;
+  /** Pages (zero pages aside) with an identical page anywhere in the set: what merging could fold. */
+  duplicates: number;
+}
+
+export interface EstimatedProcess extends PageCounts {
+  pid: number;
+  /** The command line; any user's text, unescaped. */
+  command: string;
+  /** scanned; unreadable (code says why: EACCES or EPERM, another user's); gone (exited). */
+  state: 'scanned' | 'unreadable' | 'gone';
+  /** For an unreadable process: the error code, and the call that failed. */
+  code?: string;
+  syscall?: string;
+  /** Process-wide merge is on in it; undefined where the kernel does not say and smaps cannot tell. */
+  processWideMerge: boolean | undefined;
+  /** The same counts by the kind of mapping holding the pages. */
+  byKind: Record<MappingKind, PageCounts>;
+}
+
+/** What ksmd would reach: the pages_sharing, pages_shared and ksm_zero_pages it would show. */
+export interface PredictedSaving {
+  pagesSharing: number;
+  pagesShared: number;
+  zeroPages: number;
+  /** (pagesSharing + zeroPages) x page size. */
+  bytes: number;
+}
+
+export interface Estimate {
+  pageSize: number;
+  /** Every process asked for, in the order given (pids, then self, then the Node processes found). */
+  processes: EstimatedProcess[];
+  /** The counts of the scanned processes together. */
+  total: PageCounts;
+  /** The saving each way of turning merge on would bring, over the scanned processes. */
+  saving: {
+    /** As things are: only mappings marked mergeable now (VmFlags mg). */
+    asMarked: PredictedSaving;
+    /** Process-wide merge (PR_SET_MEMORY_MERGE) in every process. */
+    processWide: PredictedSaving;
+    /** Only what the apps marked themselves (node-ksm's allocator, markMergeable). */
+    markedByApp: PredictedSaving;
+  };
+  /** Processes whose own marks cannot be told from process-wide merge's (it is on, or might be):
+   *  their pages are not in saving.markedByApp. */
+  markedByAppUnknown: number[];
+  /** The settings the prediction used. */
+  maxPageSharing: number;
+  useZeroPages: boolean;
+}
+
+const BATCH_BYTES = 64 * 1024 * 1024;
+const CHOICES = ['asMarked', 'processWide', 'markedByApp'] as const;
+const CHOICE_VALUES = 3;
+const KIND_VALUES = 6;
+
+function emptyCounts(): PageCounts {
+  return { pages: 0, zeroPages: 0, merged: 0, twinsWithin: 0, twinsAcross: 0, duplicates: 0 };
+}
+
+function addCounts(into: PageCounts, from: PageCounts): void {
+  into.pages += from.pages;
+  into.zeroPages += from.zeroPages;
+  into.merged = into.merged === undefined || from.merged === undefined ? undefined : into.merged + from.merged;
+  into.twinsWithin += from.twinsWithin;
+  into.twinsAcross += from.twinsAcross;
+  into.duplicates += from.duplicates;
+}
+
+function choosePids(options: EstimateOptions): number[] {
+  const pids = options.pids ? [...options.pids] : [];
+  if (options.self) pids.push(process.pid);
+  if (options.nodeProcesses || (!options.pids && !options.self)) {
+    pids.push(...listNodeProcesses().filter((pid) => pid !== process.pid));
+  }
+  return [...new Set(pids)];
+}
+
+function validateEstimateOptions(options: unknown): EstimateOptions {
+  const given = validateOptions<EstimateOptions>(options);
+  if (given.pids !== undefined) validatePidList(given.pids, 'options.pids');
+  for (const name of ['self', 'nodeProcesses', 'useZeroPages'] as const) {
+    if (given[name] !== undefined && typeof given[name] !== 'boolean') {
+      throw invalidArgType(`options.${name}`, 'of type boolean', given[name]);
+    }
+  }
+  validateSignal(given.signal);
+  if (given.onProgress !== undefined && typeof given.onProgress !== 'function') {
+    throw invalidArgType('options.onProgress', 'of type function', given.onProgress);
+  }
+  const limit = given.maxPageSharing;
+  if (limit !== undefined) {
+    if (typeof limit !== 'number') throw invalidArgType('options.maxPageSharing', 'of type number', limit);
+    if (!(Number.isInteger(limit) && limit >= 2) && limit !== Infinity) {
+      throw outOfRange('options.maxPageSharing', 'an integer >= 2, or Infinity', limit);
+    }
+  }
+  return given;
+}
+
+/** Whether process-wide merge is on: ksm_stat says so from 6.14; before, a marked stack tells. */
+function processWideMergeOf(pid: number, smaps: string): boolean | undefined {
+  try {
+    const said = parseKsmStat(readKernelFile(`/proc/${pid}/ksm_stat`)).mergeAny;
+    if (said !== undefined) return said;
+  } catch {
+    // No ksm_stat (before 6.1): smaps decides.
+  }
+  return looksMergeAny(smaps) ? true : undefined;
+}
+
+/**
+ * Predicts what KSM would save in the chosen processes under each way of turning it on, and
+ * shows what has merged already. Reads only: the processes are never stopped or changed, and
+ * only a digest of each page is kept. A process this user may not read (another user's:
+ * EACCES/EPERM) is reported `unreadable`, one that exits during the scan `gone`; the others are
+ * still counted. Without root, `merged` is undefined (frame numbers are hidden).
+ */
+export async function estimate(options?: EstimateOptions): Promise<Estimate> {
+  const given = validateEstimateOptions(options);
+  requireLinux();
+  const signal = given.signal;
+  const page = pageSize();
+  const maxPageSharing = given.maxPageSharing ?? readKsmdValue('maxPageSharing') ?? Infinity;
+  const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
+  const pids = choosePids(given);
+  const scanner = callNative((binding) => new binding.PageScanner());
+  const processes: EstimatedProcess[] = [];
+  const markedByAppUnknown: number[] = [];
+  let pagesScanned = 0;
+  const checkAbort = () => {
+    if (signal?.aborted) throw abortError(signal.reason);
+  };
+  for (const [index, pid] of pids.entries()) {
+    checkAbort();
+    const entry: EstimatedProcess = { pid, command: readProcessCommand(pid), state: 'scanned', processWideMerge: undefined,
+      ...emptyCounts(), byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as
+        Record<MappingKind, PageCounts> };
+    processes.push(entry);
+    const failed = (error: { code?: string; syscall?: string }) => {
+      if (error.code === 'ESRCH' || error.code === 'ENOENT') entry.state = 'gone';
+      else Object.assign(entry, { state: 'unreadable', code: error.code, syscall: error.syscall });
+    };
+    let smaps: string;
+    try {
+      smaps = readKernelFile(`/proc/${pid}/smaps`);
+      // A zombie's smaps is empty: it has no memory left.
+      if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
+      callNative(() => scanner.begin(pid, index));
+    } catch (error) {
+      if (!(error instanceof KsmError)) throw error;
+      failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
+      continue;
+    }
+    entry.processWideMerge = pid === process.pid
+      ? callNative((binding) => binding.getProcessMerge())
+      : processWideMergeOf(pid, smaps);
+    if (entry.processWideMerge !== false) markedByAppUnknown.push(pid);
+    let hidden = 0;
+    let ok = true;
+    try {
+      for (const batch of batchRanges(scanRanges(smaps, entry.processWideMerge), BATCH_BYTES)) {
+        checkAbort();
+        const result: NativeScanResult = await scanner.scan(new Float64Array(batch.flatMap((r) => [r.start, r.end, r.kind,
+          r.flags])));
+        pagesScanned += result.pages;
+        hidden += result.hiddenFrames;
+        if (result.code !== undefined) {
+          failed(result);
+          ok = false;
+          break;
+        }
+        given.onProgress?.({ pid, index, processes: pids.length, pagesScanned });
+      }
+    } finally {
+      scanner.end(ok);
+    }
+    if (ok && hidden > 0) entry.merged = undefined;
+  }
+  checkAbort();
+  const counts = await scanner.count({ processes: pids.length, kinds: MAPPING_KINDS.length,
+    maxPageSharing: maxPageSharing === Infinity ? 0 : maxPageSharing, useZeroPages });
+  return summarize(counts, processes, { page, maxPageSharing, useZeroPages, markedByAppUnknown });
+}
+
+function summarize(counts: Float64Array, processes: EstimatedProcess[],
+  { page, maxPageSharing, useZeroPages, markedByAppUnknown }:
+  { page: number; maxPageSharing: number; useZeroPages: boolean; markedByAppUnknown: number[] }): Estimate {
+  const saving = Object.fromEntries(CHOICES.map((choice, c) => {
+    const [pagesSharing, pagesShared, zeroPages] = counts.subarray(c * CHOICE_VALUES, (c + 1) * CHOICE_VALUES);
+    return [choice, { pagesSharing, pagesShared, zeroPages, bytes: (pagesSharing + zeroPages) * page }];
+  })) as Estimate['saving'];
+  const total = emptyCounts();
+  const kindsAt = CHOICES.length * CHOICE_VALUES;
+  for (const [index, entry] of processes.entries()) {
+    if (entry.state !== 'scanned') continue;
+    const mergedKnown = entry.merged !== undefined;
+    const own = emptyCounts();
+    for (const [k, kind] of MAPPING_KINDS.entries()) {
+      const at = kindsAt + (index * MAPPING_KINDS.length + k) * KIND_VALUES;
+      const [pages, zeroPages, merged, twinsWithin, twinsAcross, duplicates] = counts.subarray(at, at + KIND_VALUES);
+      entry.byKind[kind] = { pages, zeroPages, merged: mergedKnown ? merged : undefined, twinsWithin, twinsAcross,
+        duplicates };
+      addCounts(own, entry.byKind[kind]);
+    }
+    Object.assign(entry, own);
+    addCounts(total, own);
+  }
+  return { pageSize: page, processes, total, saving, markedByAppUnknown, maxPageSharing, useZeroPages };
+}

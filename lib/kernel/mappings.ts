@@ -1,0 +1,85 @@
+// Which of a process's mappings an estimate reads, what kind each is, and how KSM treats it.
+import { parseSmapsMappings, type SmapsMapping } from './parse.js';
+
+/** Where a page lives: already mergeable, or the kind of mapping that would have to be. */
+export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
+
+/** In the order the native counts use (their kind index). */
+export const MAPPING_KINDS: readonly MappingKind[] = ['mergeable', 'heap', 'stack', 'anonymous', 'file'];
+
+// PageFlag in native/remote_pages.h.
+export const PAGE_FLAGS = { mergeableIfProcessWide: 1, markedNow: 2, markedByApp: 4 } as const;
+
+// VmFlags of mappings KSM refuses (vma_ksm_compatible): shared, I/O and PFN maps, hugetlb,
+// mixed maps, don't-expand (driver) mappings.
+const INCOMPATIBLE = new Set(['sh', 'ms', 'io', 'pf', 'ht', 'mm', 'de']);
+
+/** One range to scan: [start, end) with its kind index and PAGE_FLAGS. */
+export interface ScanRange {
+  start: number;
+  end: number;
+  kind: number;
+  flags: number;
+}
+
+function kindOf(mapping: SmapsMapping): MappingKind | undefined {
+  if (mapping.flags.includes('mg')) return 'mergeable';
+  const { name } = mapping;
+  if (name === '') return 'anonymous';
+  if (name === '[heap]') return 'heap';
+  if (name.startsWith('[stack')) return 'stack';
+  if (name.startsWith('[anon')) return 'anonymous';
+  if (name.startsWith('[')) return undefined; // [vdso], [vvar], [vsyscall], [uprobes]: the kernel's own
+  return 'file'; // a private file mapping: its written (copied) pages are anonymous
+}
+
+/**
+ * The mappings of smaps text that hold private anonymous pages KSM could merge, as ranges to
+ * scan. `mergeAny` (process-wide merge on) means a mapping's mg says nothing of what the app
+ * marked itself; undefined (not known) counts like true.
+ */
+export function scanRanges(smaps: string, mergeAny: boolean | undefined): ScanRange[] {
+  const ranges: ScanRange[] = [];
+  for (const mapping of parseSmapsMappings(smaps)) {
+    if (mapping.anonymousKb === 0 || mapping.perms[3] !== 'p') continue;
+    if (mapping.flags.some((flag) => INCOMPATIBLE.has(flag))) continue;
+    const kind = kindOf(mapping);
+    if (kind === undefined) continue;
+    const marked = kind === 'mergeable';
+    const flags = PAGE_FLAGS.mergeableIfProcessWide | (marked ? PAGE_FLAGS.markedNow : 0) |
+      (marked && mergeAny === false ? PAGE_FLAGS.markedByApp : 0);
+    ranges.push({ start: mapping.start, end: mapping.end, kind: MAPPING_KINDS.indexOf(kind), flags });
+  }
+  return ranges;
+}
+
+/**
+ * Whether process-wide merge is on, from smaps alone (kernels before 6.14 do not say it in
+ * ksm_stat): it marks every mapping KSM can merge, the stack included, which an app marking
+ * its own memory never does.
+ */
+export function looksMergeAny(smaps: string): boolean {
+  return parseSmapsMappings(smaps).some((mapping) => mapping.name === '[stack]' && mapping.flags.includes('mg'));
+}
+
+/** Splits ranges into pieces of at most `maxBytes` of address space, then groups them into
+ *  batches of at most `maxBytes` each: one native call a batch, so progress and abort are seen. */
+export function batchRanges(ranges: readonly ScanRange[], maxBytes: number): ScanRange[][] {
+  const batches: ScanRange[][] = [];
+  let batch: ScanRange[] = [];
+  let size = 0;
+  for (const range of ranges) {
+    for (let start = range.start; start < range.end; start += maxBytes) {
+      const piece = { ...range, start, end: Math.min(range.end, start + maxBytes) };
+      if (size + piece.end - piece.start > maxBytes && batch.length) {
+        batches.push(batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(piece);
+      size += piece.end - piece.start;
+    }
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}

@@ -1,0 +1,197 @@
+#include "page_scanner.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "duplicate_count.h"
+#include "remote_pages.h"
+#include "syscall_error.h"
+
+namespace ksm {
+namespace {
+
+class PageScanner : public Napi::ObjectWrap<PageScanner> {
+ public:
+  explicit PageScanner(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PageScanner>(info) {
+    auto kpageflags = std::make_shared<ProcFile>("/proc/kpageflags");
+    if (kpageflags->ok()) kpageflags_ = std::move(kpageflags);  // root only: else merged is unknown
+  }
+
+  Napi::Value Begin(const Napi::CallbackInfo& info);
+  Napi::Value Scan(const Napi::CallbackInfo& info);
+  Napi::Value End(const Napi::CallbackInfo& info);
+  Napi::Value Count(const Napi::CallbackInfo& info);
+
+  void Finish(std::vector<PageRecord>&& records, bool append) {
+    busy_ = false;
+    if (append) records_.insert(records_.end(), records.begin(), records.end());
+    else records_ = std::move(records);
+  }
+
+ private:
+  void RequireIdle(Napi::Env env) const {
+    if (busy_) throw Napi::Error::New(env, "PageScanner: a call is still pending");
+  }
+
+  std::shared_ptr<ProcFile> kpageflags_;
+  std::shared_ptr<ProcFile> pagemap_;
+  pid_t pid_ = 0;
+  uint32_t process_ = 0;
+  size_t begun_at_ = 0;  // records_.size() when this process began
+  bool busy_ = false;
+  std::vector<PageRecord> records_;
+};
+
+// The workers own what they read (shared file handles, their own records), so a scanner
+// collected or an environment torn down meanwhile leaves them nothing dangling.
+class ScanWorker : public Napi::AsyncWorker {
+ public:
+  ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, pid_t pid, uint32_t process,
+             std::shared_ptr<ProcFile> pagemap, std::shared_ptr<ProcFile> kpageflags, std::vector<ScanRange> ranges)
+      : Napi::AsyncWorker(env, "ksm:estimate-scan"), deferred_(Napi::Promise::Deferred::New(env)),
+        self_(Napi::Persistent(self)), scanner_(scanner), pid_(pid), process_(process), pagemap_(std::move(pagemap)),
+        kpageflags_(std::move(kpageflags)), ranges_(std::move(ranges)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    outcome_ = ScanProcessPages(pid_, *pagemap_, kpageflags_.get(), ranges_, process_, &records_);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    scanner_->Finish(std::move(records_), true);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("pages", Napi::Number::New(env, static_cast<double>(outcome_.pages)));
+    result.Set("hiddenFrames", Napi::Number::New(env, static_cast<double>(outcome_.hidden_frames)));
+    result.Set("vanished", Napi::Number::New(env, static_cast<double>(outcome_.vanished)));
+    if (outcome_.error != 0) {
+      Napi::Error error = SyscallError(env, outcome_.syscall, outcome_.error);
+      result.Set("code", error.Get("code"));
+      result.Set("syscall", error.Get("syscall"));
+      result.Set("errno", error.Get("errno"));
+    }
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    scanner_->Finish({}, true);
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;  // keeps the scanner alive until the promise settles
+  PageScanner* scanner_;
+  pid_t pid_;
+  uint32_t process_;
+  std::shared_ptr<ProcFile> pagemap_;
+  std::shared_ptr<ProcFile> kpageflags_;
+  std::vector<ScanRange> ranges_;
+  std::vector<PageRecord> records_;
+  ScanOutcome outcome_;
+};
+
+class CountWorker : public Napi::AsyncWorker {
+ public:
+  CountWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, std::vector<PageRecord>&& records,
+              CountSettings settings)
+      : Napi::AsyncWorker(env, "ksm:estimate-count"), deferred_(Napi::Promise::Deferred::New(env)),
+        self_(Napi::Persistent(self)), scanner_(scanner), records_(std::move(records)), settings_(settings) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override { counts_ = CountDuplicates(&records_, settings_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    scanner_->Finish(std::move(records_), false);
+    Napi::Float64Array result = Napi::Float64Array::New(env, counts_.size());
+    std::copy(counts_.begin(), counts_.end(), result.Data());
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    scanner_->Finish(std::move(records_), false);
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;
+  PageScanner* scanner_;
+  std::vector<PageRecord> records_;
+  CountSettings settings_;
+  std::vector<double> counts_;
+};
+
+Napi::Value PageScanner::Begin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env);
+  pid_ = static_cast<pid_t>(info[0].As<Napi::Number>().Int32Value());
+  process_ = info[1].As<Napi::Number>().Uint32Value();
+  const std::string path = "/proc/" + std::to_string(pid_) + "/pagemap";
+  auto pagemap = std::make_shared<ProcFile>(path.c_str());
+  if (!pagemap->ok()) throw SyscallError(env, "open", pagemap->open_errno());
+  pagemap_ = std::move(pagemap);
+  begun_at_ = records_.size();
+  return env.Undefined();
+}
+
+Napi::Value PageScanner::Scan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env);
+  if (!pagemap_) throw Napi::Error::New(env, "PageScanner: scan() before begin()");
+  const Napi::Float64Array quads = info[0].As<Napi::Float64Array>();
+  std::vector<ScanRange> ranges;
+  for (size_t i = 0; i + 3 < quads.ElementLength(); i += 4) {
+    ranges.push_back({static_cast<uint64_t>(quads[i]), static_cast<uint64_t>(quads[i + 1]),
+                      static_cast<uint8_t>(quads[i + 2]), static_cast<uint8_t>(quads[i + 3])});
+  }
+  auto* worker = new ScanWorker(env, this, info.This().As<Napi::Object>(), pid_, process_, pagemap_, kpageflags_,
+                                std::move(ranges));
+  busy_ = true;
+  worker->Queue();
+  return worker->Promise();
+}
+
+Napi::Value PageScanner::End(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env);
+  if (!info[0].As<Napi::Boolean>().Value()) records_.resize(begun_at_);
+  pagemap_.reset();
+  return env.Undefined();
+}
+
+Napi::Value PageScanner::Count(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env);
+  const Napi::Object options = info[0].As<Napi::Object>();
+  const CountSettings settings = {
+      options.Get("processes").As<Napi::Number>().Uint32Value(),
+      options.Get("kinds").As<Napi::Number>().Uint32Value(),
+      static_cast<uint64_t>(options.Get("maxPageSharing").As<Napi::Number>().Int64Value()),
+      options.Get("useZeroPages").As<Napi::Boolean>().Value(),
+  };
+  auto* worker = new CountWorker(env, this, info.This().As<Napi::Object>(), std::move(records_), settings);
+  records_.clear();
+  busy_ = true;
+  worker->Queue();
+  return worker->Promise();
+}
+
+}  // namespace
+
+void DefinePageScanner(Napi::Env env, Napi::Object exports) {
+  exports.Set("PageScanner", PageScanner::DefineClass(env, "PageScanner",
+                                                      {
+                                                          PageScanner::InstanceMethod<&PageScanner::Begin>("begin"),
+                                                          PageScanner::InstanceMethod<&PageScanner::Scan>("scan"),
+                                                          PageScanner::InstanceMethod<&PageScanner::End>("end"),
+                                                          PageScanner::InstanceMethod<&PageScanner::Count>("count"),
+                                                      }));
+}
+
+}  // namespace ksm
