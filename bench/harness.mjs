@@ -18,7 +18,8 @@ export async function compare(variants, { rounds = 15, iterations = 1000, collec
     let kept = collect ? new Array(iterations) : undefined;
     const start = process.hrtime.bigint();
     for (let i = 0; i < iterations; i++) {
-      const result = fn(i);
+      let result = fn(i);
+      if (result instanceof Promise) result = await result; // an async variant is timed to its end
       if (kept) kept[i] = result;
     }
     if (kept) {

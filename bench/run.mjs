@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { capabilities, ksmd, processStats } from 'node-ksm';
 import { allocFigures } from './alloc.mjs';
+import { estimateFigures } from './estimate.mjs';
 import { machine } from './harness.mjs';
 import { inspectFigures } from './inspect.mjs';
 import { mappingFigures } from './mappings.mjs';
@@ -20,6 +21,7 @@ const log = (text) => process.stderr.write(`${text}\n`);
 const suites = [
   ['call overhead', overheadFigures], ['stats cost', statsFigures], ['allocation', allocFigures],
   ['inspect', inspectFigures], ['mapping count', mappingFigures], ['transparent mode cost', transparentCostFigures],
+  ['estimate', estimateFigures],
 ];
 // Savings counts each child's merged pages (Linux 5.19+); scan cost compares targeted marking
 // with process-wide merge (6.4+); transparent mode compares with it where it can, and counts

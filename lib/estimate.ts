@@ -106,6 +106,7 @@ export interface Estimate {
 }
 
 const BATCH_BYTES = 64 * 1024 * 1024;
+const READERS = 2;
 const CHOICES = ['asMarked', 'processWide', 'markedByApp'] as const;
 const CHOICE_VALUES = 3;
 const KIND_VALUES = 6;
@@ -181,44 +182,42 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
   const pids = choosePids(given);
   const scanner = callNative((binding) => new binding.PageScanner());
-  const processes: EstimatedProcess[] = [];
-  const markedByAppUnknown: number[] = [];
+  const processes = pids.map((pid): EstimatedProcess => ({ pid, command: readProcessCommand(pid), state: 'scanned',
+    processWideMerge: undefined, ...emptyCounts(),
+    byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
   const checkAbort = () => {
     if (signal?.aborted) throw abortError(signal.reason);
   };
-  for (const [index, pid] of pids.entries()) {
-    checkAbort();
-    const entry: EstimatedProcess = { pid, command: readProcessCommand(pid), state: 'scanned', processWideMerge: undefined,
-      ...emptyCounts(), byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as
-        Record<MappingKind, PageCounts> };
-    processes.push(entry);
+
+  const read = async (index: number) => {
+    const entry = processes[index];
+    const { pid } = entry;
     const failed = (error: { code?: string; syscall?: string }) => {
       if (error.code === 'ESRCH' || error.code === 'ENOENT') entry.state = 'gone';
       else Object.assign(entry, { state: 'unreadable', code: error.code, syscall: error.syscall });
     };
     let smaps: string;
+    let session: number;
     try {
       smaps = readKernelFile(`/proc/${pid}/smaps`);
       // A zombie's smaps is empty: it has no memory left.
       if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
-      callNative(() => scanner.begin(pid, index));
+      session = callNative(() => scanner.begin(pid, index));
     } catch (error) {
       if (!(error instanceof KsmError)) throw error;
-      failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
-      continue;
+      return failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
     }
     entry.processWideMerge = pid === process.pid
       ? callNative((binding) => binding.getProcessMerge())
       : processWideMergeOf(pid, smaps);
-    if (entry.processWideMerge !== false) markedByAppUnknown.push(pid);
     let hidden = 0;
     let ok = true;
     try {
       for (const batch of batchRanges(scanRanges(smaps, entry.processWideMerge), BATCH_BYTES)) {
         checkAbort();
-        const result: NativeScanResult = await scanner.scan(new Float64Array(batch.flatMap((r) => [r.start, r.end, r.kind,
-          r.flags])));
+        const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
+          [r.start, r.end, r.kind, r.flags])));
         pagesScanned += result.pages;
         hidden += result.hiddenFrames;
         if (result.code !== undefined) {
@@ -229,19 +228,28 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
         given.onProgress?.({ pid, index, processes: pids.length, pagesScanned });
       }
     } finally {
-      scanner.end(ok);
+      scanner.end(session, ok);
     }
     if (ok && hidden > 0) entry.merged = undefined;
-  }
+  };
+  // Two processes at a time: while the kernel copies one's pages on one thread, another hashes.
+  const queue = pids.keys();
+  const reader = async () => {
+    for (const index of queue) {
+      checkAbort();
+      await read(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));
   checkAbort();
   const counts = await scanner.count({ processes: pids.length, kinds: MAPPING_KINDS.length,
     maxPageSharing: maxPageSharing === Infinity ? 0 : maxPageSharing, useZeroPages });
-  return summarize(counts, processes, { page, maxPageSharing, useZeroPages, markedByAppUnknown });
+  return summarize(counts, processes, { page, maxPageSharing, useZeroPages });
 }
 
 function summarize(counts: Float64Array, processes: EstimatedProcess[],
-  { page, maxPageSharing, useZeroPages, markedByAppUnknown }:
-  { page: number; maxPageSharing: number; useZeroPages: boolean; markedByAppUnknown: number[] }): Estimate {
+  { page, maxPageSharing, useZeroPages }: { page: number; maxPageSharing: number; useZeroPages: boolean }): Estimate {
+  const markedByAppUnknown = processes.filter((p) => p.state === 'scanned' && p.processWideMerge !== false).map((p) => p.pid);
   const saving = Object.fromEntries(CHOICES.map((choice, c) => {
     const [pagesSharing, pagesShared, zeroPages] = counts.subarray(c * CHOICE_VALUES, (c + 1) * CHOICE_VALUES);
     return [choice, { pagesSharing, pagesShared, zeroPages, bytes: (pagesSharing + zeroPages) * page }];

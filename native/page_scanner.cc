@@ -1,5 +1,7 @@
 #include "page_scanner.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,28 +26,40 @@ class PageScanner : public Napi::ObjectWrap<PageScanner> {
   Napi::Value End(const Napi::CallbackInfo& info);
   Napi::Value Count(const Napi::CallbackInfo& info);
 
-  void Finish(std::vector<PageRecord>&& records, bool append) {
-    busy_ = false;
-    if (append) records_.insert(records_.end(), records.begin(), records.end());
-    else records_ = std::move(records);
+  void FinishScan(std::vector<PageRecord>&& records) {
+    pending_scans_--;
+    records_.insert(records_.end(), records.begin(), records.end());
+  }
+
+  void FinishCount(std::vector<PageRecord>&& records) {
+    counting_ = false;
+    records_ = std::move(records);
   }
 
  private:
-  void RequireIdle(Napi::Env env) const {
-    if (busy_) throw Napi::Error::New(env, "PageScanner: a call is still pending");
+  // A process being read: its pagemap open, and its index in the set.
+  struct Session {
+    pid_t pid;
+    uint32_t process;
+    std::shared_ptr<ProcFile> pagemap;
+  };
+
+  void RequireNotCounting(Napi::Env env) const {
+    if (counting_) throw Napi::Error::New(env, "PageScanner: count() is still pending");
   }
+  Session& SessionOf(const Napi::Value& id);
 
   std::shared_ptr<ProcFile> kpageflags_;
-  std::shared_ptr<ProcFile> pagemap_;
-  pid_t pid_ = 0;
-  uint32_t process_ = 0;
-  size_t begun_at_ = 0;  // records_.size() when this process began
-  bool busy_ = false;
+  std::map<uint32_t, Session> sessions_;
+  uint32_t next_session_ = 1;
+  uint32_t pending_scans_ = 0;
+  bool counting_ = false;
   std::vector<PageRecord> records_;
 };
 
 // The workers own what they read (shared file handles, their own records), so a scanner
-// collected or an environment torn down meanwhile leaves them nothing dangling.
+// collected or an environment torn down meanwhile leaves them nothing dangling. Records join
+// the scanner's on the JavaScript thread, so scans of several processes may run at once.
 class ScanWorker : public Napi::AsyncWorker {
  public:
   ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, pid_t pid, uint32_t process,
@@ -62,7 +76,7 @@ class ScanWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    scanner_->Finish(std::move(records_), true);
+    scanner_->FinishScan(std::move(records_));
     Napi::Object result = Napi::Object::New(env);
     result.Set("pages", Napi::Number::New(env, static_cast<double>(outcome_.pages)));
     result.Set("hiddenFrames", Napi::Number::New(env, static_cast<double>(outcome_.hidden_frames)));
@@ -77,7 +91,7 @@ class ScanWorker : public Napi::AsyncWorker {
   }
 
   void OnError(const Napi::Error& error) override {
-    scanner_->Finish({}, true);
+    scanner_->FinishScan({});
     deferred_.Reject(error.Value());
   }
 
@@ -107,14 +121,14 @@ class CountWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    scanner_->Finish(std::move(records_), false);
+    scanner_->FinishCount(std::move(records_));
     Napi::Float64Array result = Napi::Float64Array::New(env, counts_.size());
     std::copy(counts_.begin(), counts_.end(), result.Data());
     deferred_.Resolve(result);
   }
 
   void OnError(const Napi::Error& error) override {
-    scanner_->Finish(std::move(records_), false);
+    scanner_->FinishCount(std::move(records_));
     deferred_.Reject(error.Value());
   }
 
@@ -127,47 +141,59 @@ class CountWorker : public Napi::AsyncWorker {
   std::vector<double> counts_;
 };
 
+PageScanner::Session& PageScanner::SessionOf(const Napi::Value& id) {
+  const auto found = sessions_.find(id.As<Napi::Number>().Uint32Value());
+  if (found == sessions_.end()) throw Napi::Error::New(id.Env(), "PageScanner: no such process session");
+  return found->second;
+}
+
 Napi::Value PageScanner::Begin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireIdle(env);
-  pid_ = static_cast<pid_t>(info[0].As<Napi::Number>().Int32Value());
-  process_ = info[1].As<Napi::Number>().Uint32Value();
-  const std::string path = "/proc/" + std::to_string(pid_) + "/pagemap";
+  RequireNotCounting(env);
+  const pid_t pid = static_cast<pid_t>(info[0].As<Napi::Number>().Int32Value());
+  const uint32_t process = info[1].As<Napi::Number>().Uint32Value();
+  const std::string path = "/proc/" + std::to_string(pid) + "/pagemap";
   auto pagemap = std::make_shared<ProcFile>(path.c_str());
   if (!pagemap->ok()) throw SyscallError(env, "open", pagemap->open_errno());
-  pagemap_ = std::move(pagemap);
-  begun_at_ = records_.size();
-  return env.Undefined();
+  const uint32_t id = next_session_++;
+  sessions_[id] = {pid, process, std::move(pagemap)};
+  return Napi::Number::New(env, id);
 }
 
 Napi::Value PageScanner::Scan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireIdle(env);
-  if (!pagemap_) throw Napi::Error::New(env, "PageScanner: scan() before begin()");
-  const Napi::Float64Array quads = info[0].As<Napi::Float64Array>();
+  RequireNotCounting(env);
+  const Session& session = SessionOf(info[0]);
+  const Napi::Float64Array quads = info[1].As<Napi::Float64Array>();
   std::vector<ScanRange> ranges;
   for (size_t i = 0; i + 3 < quads.ElementLength(); i += 4) {
     ranges.push_back({static_cast<uint64_t>(quads[i]), static_cast<uint64_t>(quads[i + 1]),
                       static_cast<uint8_t>(quads[i + 2]), static_cast<uint8_t>(quads[i + 3])});
   }
-  auto* worker = new ScanWorker(env, this, info.This().As<Napi::Object>(), pid_, process_, pagemap_, kpageflags_,
-                                std::move(ranges));
-  busy_ = true;
+  auto* worker = new ScanWorker(env, this, info.This().As<Napi::Object>(), session.pid, session.process,
+                                session.pagemap, kpageflags_, std::move(ranges));
+  pending_scans_++;
   worker->Queue();
   return worker->Promise();
 }
 
 Napi::Value PageScanner::End(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireIdle(env);
-  if (!info[0].As<Napi::Boolean>().Value()) records_.resize(begun_at_);
-  pagemap_.reset();
+  const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  const uint32_t process = SessionOf(info[0]).process;
+  if (!info[1].As<Napi::Boolean>().Value()) {
+    records_.erase(std::remove_if(records_.begin(), records_.end(),
+                                  [process](const PageRecord& record) { return record.process == process; }),
+                   records_.end());
+  }
+  sessions_.erase(id);
   return env.Undefined();
 }
 
 Napi::Value PageScanner::Count(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireIdle(env);
+  RequireNotCounting(env);
+  if (pending_scans_ != 0) throw Napi::Error::New(env, "PageScanner: count() while scans are pending");
   const Napi::Object options = info[0].As<Napi::Object>();
   const CountSettings settings = {
       options.Get("processes").As<Napi::Number>().Uint32Value(),
@@ -177,7 +203,7 @@ Napi::Value PageScanner::Count(const Napi::CallbackInfo& info) {
   };
   auto* worker = new CountWorker(env, this, info.This().As<Napi::Object>(), std::move(records_), settings);
   records_.clear();
-  busy_ = true;
+  counting_ = true;
   worker->Queue();
   return worker->Promise();
 }

@@ -44,14 +44,14 @@ export interface NativeBinding {
   PageScanner: new () => NativePageScanner;
 }
 
-/** One estimate's scan: a process at a time, then the counts (native/page_scanner.h). */
+/** One estimate's scan: sessions of processes (several at once), then the counts (native/page_scanner.h). */
 export interface NativePageScanner {
-  /** Opens /proc/<pid>/pagemap; throws its open error. */
-  begin(pid: number, index: number): void;
+  /** Opens /proc/<pid>/pagemap; returns the session's id; throws its open error. */
+  begin(pid: number, index: number): number;
   /** [start, end, kind, flags] quadruples. */
-  scan(ranges: Float64Array): Promise<NativeScanResult>;
-  /** Closes the process; keep false drops what was read of it. */
-  end(keep: boolean): void;
+  scan(session: number, ranges: Float64Array): Promise<NativeScanResult>;
+  /** Closes the session; keep false drops what was read of its process. */
+  end(session: number, keep: boolean): void;
   count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
 }
 
