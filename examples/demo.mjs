@@ -1,6 +1,7 @@
-// npm run demo: a cluster of workers each loads the same data file with readFileMergeable, and
-// ksmd folds their copies into one. Starts ksmd with fast settings when it is stopped and this
-// is root, and puts every setting back at the end (also on Ctrl-C).
+// npm run demo [-- --hold]: a cluster of workers each loads the same data file with
+// readFileMergeable, and ksmd folds their copies into one. Starts ksmd with fast settings when it
+// is stopped and this is root, and puts every setting back at the end (also on Ctrl-C). With
+// --hold, the workers stay until Ctrl-C, for `ksm status` and `ksm estimate` to look at.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -81,6 +82,12 @@ async function primary() {
       ['of theoretical max', `${((saved / (possible * PAGE)) * 100).toFixed(1)}% (${WORKERS - 1} of ${WORKERS} copies)`],
     ];
     console.log(rows.map(([k, v]) => `${k.padEnd(20)}${v}`).join('\n'));
+    if (process.argv.includes('--hold')) {
+      const pids = workers.map((w) => w.process.pid);
+      console.log(`\nworkers ${pids.join(' ')} keep running until Ctrl-C; look at them with\n` +
+        `  npx --no ksm estimate${pids.map((pid) => ` --pid ${pid}`).join('')}`);
+      await new Promise(() => {}); // the SIGINT and SIGTERM handlers clean up and exit
+    }
     scanned.fill(0);
   } finally {
     cleanUp();

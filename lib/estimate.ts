@@ -155,15 +155,15 @@ function validateEstimateOptions(options: unknown): EstimateOptions {
   return given;
 }
 
-/** Whether process-wide merge is on: ksm_stat says so from 6.14; before, a marked stack tells. */
+/** Whether process-wide merge is on: ksm_stat says so from 6.14; before, the stack's mark tells. */
 function processWideMergeOf(pid: number, smaps: string): boolean | undefined {
   try {
     const said = parseKsmStat(readKernelFile(`/proc/${pid}/ksm_stat`)).mergeAny;
     if (said !== undefined) return said;
   } catch {
-    // No ksm_stat (before 6.1): smaps decides.
+    // No ksm_stat (before 6.1), or gone: smaps decides.
   }
-  return looksMergeAny(smaps) ? true : undefined;
+  return looksMergeAny(smaps);
 }
 
 /**
@@ -208,9 +208,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
       if (!(error instanceof KsmError)) throw error;
       return failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
     }
-    entry.processWideMerge = pid === process.pid
-      ? callNative((binding) => binding.getProcessMerge())
-      : processWideMergeOf(pid, smaps);
+    entry.processWideMerge = processWideMergeOf(pid, smaps);
     let hidden = 0;
     let ok = true;
     try {

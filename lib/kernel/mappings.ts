@@ -56,10 +56,11 @@ export function scanRanges(smaps: string, mergeAny: boolean | undefined): ScanRa
 /**
  * Whether process-wide merge is on, from smaps alone (kernels before 6.14 do not say it in
  * ksm_stat): it marks every mapping KSM can merge, the stack included, which an app marking
- * its own memory never does.
+ * its own memory never does. Undefined where smaps lists no [stack].
  */
-export function looksMergeAny(smaps: string): boolean {
-  return parseSmapsMappings(smaps).some((mapping) => mapping.name === '[stack]' && mapping.flags.includes('mg'));
+export function looksMergeAny(smaps: string): boolean | undefined {
+  const stack = parseSmapsMappings(smaps).find((mapping) => mapping.name === '[stack]');
+  return stack && stack.flags.includes('mg');
 }
 
 /** Splits ranges into pieces of at most `maxBytes` of address space, then groups them into

@@ -162,6 +162,17 @@ describe.skipIf(!linux)('estimate', () => {
     await expect(estimate({ pids: [child.pid!], signal: AbortSignal.abort(reason) })).rejects.toMatchObject({ cause: reason });
   });
 
+  it('reads every Node.js process by default, this one aside', async () => {
+    const child = await holder(['8']);
+    const result = await estimate();
+    expect(byPid(result.processes, child.pid)).toMatchObject({ state: 'scanned' });
+    expect(result.processes.some((p) => p.pid === process.pid)).toBe(false);
+    // Only node's: the program of each command line (these tests never rename a process).
+    for (const p of result.processes.filter(({ state }) => state !== 'gone')) {
+      expect(p.command.split(' ')[0].split('/').pop()).toMatch(/^(node|nodejs)$/);
+    }
+  });
+
   it('reads this process with self, and what KSM merged is known as root', async () => {
     const result = await estimate({ self: true });
     const entry = byPid(result.processes, process.pid);

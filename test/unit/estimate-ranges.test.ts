@@ -50,9 +50,10 @@ describe('scanRanges: the mappings an estimate reads', () => {
     }
   });
 
-  it('takes a marked stack for process-wide merge (kernels before 6.14 do not say it)', () => {
+  it('takes a marked stack for process-wide merge, an unmarked one for none (kernels before 6.14 do not say)', () => {
     expect(looksMergeAny(SAMPLE)).toBe(false);
     expect(looksMergeAny(SAMPLE.replace('rd wr mr mw me gd ac', 'rd wr mr mw me gd ac mg'))).toBe(true);
+    expect(looksMergeAny(SAMPLE.replace('[stack]', ''))).toBeUndefined();
   });
 
   it('batches ranges by address space, splitting large ones, covering each byte once', () => {
