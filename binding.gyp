@@ -17,6 +17,7 @@
             "native/page_hash.cc",
             "native/page_range.cc",
             "native/page_scanner.cc",
+            "native/present_regions.cc",
             "native/page_span.cc",
             "native/pagemap.cc",
             "native/process_merge.cc",

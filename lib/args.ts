@@ -95,13 +95,13 @@ export function validatePid(pid: unknown): asserts pid is Pid {
   validateInteger(pid, 'pid', 1, 2 ** 31 - 1);
 }
 
-/** A Buffer length: an integer from 0 to buffer.constants.MAX_LENGTH. */
 /** A list of process ids: an array of integers from 1 to 2^31 - 1 (pid_t's range). */
 export function validatePidList(value: unknown, name: string): asserts value is readonly number[] {
   if (!Array.isArray(value)) throw invalidArgType(name, 'an instance of Array', value);
   value.forEach((pid, index) => validateInteger(pid, `${name}[${index}]`, 1, 2 ** 31 - 1));
 }
 
+/** A Buffer length: an integer from 0 to buffer.constants.MAX_LENGTH. */
 export function validateSize(size: unknown): asserts size is number {
   validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH);
 }

@@ -1,14 +1,14 @@
 // estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
-// each process's resident private anonymous pages (native: pagemap, process_vm_readv, a digest
+// each process's resident private anonymous pages (native: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
 import { validateOptions, validatePidList, validateSignal } from './args.js';
 import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
-import { callNative, type NativeScanResult } from './kernel/addon.js';
+import { callNative, COUNT_LAYOUT, type NativeScanResult } from './kernel/addon.js';
 import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
-import { parseKsmStat } from './kernel/parse.js';
+import { parseKsmStat, parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
 
@@ -107,9 +107,7 @@ export interface Estimate {
 
 const BATCH_BYTES = 64 * 1024 * 1024;
 const READERS = 2;
-const CHOICES = ['asMarked', 'processWide', 'markedByApp'] as const;
-const CHOICE_VALUES = 3;
-const KIND_VALUES = 6;
+const { choices: CHOICES, choiceValues: CHOICE_VALUES, kindValues: KIND_VALUES } = COUNT_LAYOUT;
 
 function emptyCounts(): PageCounts {
   return { pages: 0, zeroPages: 0, merged: 0, twinsWithin: 0, twinsAcross: 0, duplicates: 0 };
@@ -156,14 +154,14 @@ function validateEstimateOptions(options: unknown): EstimateOptions {
 }
 
 /** Whether process-wide merge is on: ksm_stat says so from 6.14; before, the stack's mark tells. */
-function processWideMergeOf(pid: number, smaps: string): boolean | undefined {
+function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | undefined {
   try {
     const said = parseKsmStat(readKernelFile(`/proc/${pid}/ksm_stat`)).mergeAny;
     if (said !== undefined) return said;
   } catch {
     // No ksm_stat (before 6.1), or gone: smaps decides.
   }
-  return looksMergeAny(smaps);
+  return looksMergeAny(mappings);
 }
 
 /**
@@ -186,8 +184,10 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
+  let failed = false; // once one reader has failed (an abort, a throwing onProgress), the other stops too
   const checkAbort = () => {
     if (signal?.aborted) throw abortError(signal.reason);
+    if (failed) throw new Error('estimate() has failed');
   };
 
   const read = async (index: number) => {
@@ -208,14 +208,16 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
       if (!(error instanceof KsmError)) throw error;
       return failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
     }
-    entry.processWideMerge = processWideMergeOf(pid, smaps);
+    const mappings = parseSmapsMappings(smaps);
+    entry.processWideMerge = processWideMergeOf(pid, mappings);
     let hidden = 0;
     let ok = true;
     try {
-      for (const batch of batchRanges(scanRanges(smaps, entry.processWideMerge), BATCH_BYTES)) {
+      for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES)) {
         checkAbort();
         const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
           [r.start, r.end, r.kind, r.flags])));
+        checkAbort();
         pagesScanned += result.pages;
         hidden += result.hiddenFrames;
         if (result.code !== undefined) {
@@ -233,9 +235,14 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   // Two processes at a time: while the kernel copies one's pages on one thread, another hashes.
   const queue = pids.keys();
   const reader = async () => {
-    for (const index of queue) {
-      checkAbort();
-      await read(index);
+    try {
+      for (const index of queue) {
+        checkAbort();
+        await read(index);
+      }
+    } catch (error) {
+      failed = true;
+      throw error;
     }
   };
   await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));

@@ -31,17 +31,14 @@ class PageScanner : public Napi::ObjectWrap<PageScanner> {
     records_.insert(records_.end(), records.begin(), records.end());
   }
 
-  void FinishCount(std::vector<PageRecord>&& records) {
-    counting_ = false;
-    records_ = std::move(records);
-  }
+  void FinishCount() { counting_ = false; }
 
  private:
-  // A process being read: its pagemap open, and its index in the set.
+  // A process being read: its pagemap and memory open, and its index in the set.
   struct Session {
-    pid_t pid;
     uint32_t process;
     std::shared_ptr<ProcFile> pagemap;
+    std::shared_ptr<ProcFile> mem;
   };
 
   void RequireNotCounting(Napi::Env env) const {
@@ -62,16 +59,16 @@ class PageScanner : public Napi::ObjectWrap<PageScanner> {
 // the scanner's on the JavaScript thread, so scans of several processes may run at once.
 class ScanWorker : public Napi::AsyncWorker {
  public:
-  ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, pid_t pid, uint32_t process,
-             std::shared_ptr<ProcFile> pagemap, std::shared_ptr<ProcFile> kpageflags, std::vector<ScanRange> ranges)
+  ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, uint32_t process, std::shared_ptr<ProcFile> pagemap,
+             std::shared_ptr<ProcFile> mem, std::shared_ptr<ProcFile> kpageflags, std::vector<ScanRange> ranges)
       : Napi::AsyncWorker(env, "ksm:estimate-scan"), deferred_(Napi::Promise::Deferred::New(env)),
-        self_(Napi::Persistent(self)), scanner_(scanner), pid_(pid), process_(process), pagemap_(std::move(pagemap)),
-        kpageflags_(std::move(kpageflags)), ranges_(std::move(ranges)) {}
+        self_(Napi::Persistent(self)), scanner_(scanner), process_(process), pagemap_(std::move(pagemap)),
+        mem_(std::move(mem)), kpageflags_(std::move(kpageflags)), ranges_(std::move(ranges)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    outcome_ = ScanProcessPages(pid_, *pagemap_, kpageflags_.get(), ranges_, process_, &records_);
+    outcome_ = ScanProcessPages(*pagemap_, *mem_, kpageflags_.get(), ranges_, process_, &records_);
   }
 
   void OnOK() override {
@@ -99,9 +96,9 @@ class ScanWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference self_;  // keeps the scanner alive until the promise settles
   PageScanner* scanner_;
-  pid_t pid_;
   uint32_t process_;
   std::shared_ptr<ProcFile> pagemap_;
+  std::shared_ptr<ProcFile> mem_;
   std::shared_ptr<ProcFile> kpageflags_;
   std::vector<ScanRange> ranges_;
   std::vector<PageRecord> records_;
@@ -121,14 +118,14 @@ class CountWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    scanner_->FinishCount(std::move(records_));
+    scanner_->FinishCount();
     Napi::Float64Array result = Napi::Float64Array::New(env, counts_.size());
     std::copy(counts_.begin(), counts_.end(), result.Data());
     deferred_.Resolve(result);
   }
 
   void OnError(const Napi::Error& error) override {
-    scanner_->FinishCount(std::move(records_));
+    scanner_->FinishCount();
     deferred_.Reject(error.Value());
   }
 
@@ -152,11 +149,14 @@ Napi::Value PageScanner::Begin(const Napi::CallbackInfo& info) {
   RequireNotCounting(env);
   const pid_t pid = static_cast<pid_t>(info[0].As<Napi::Number>().Int32Value());
   const uint32_t process = info[1].As<Napi::Number>().Uint32Value();
-  const std::string path = "/proc/" + std::to_string(pid) + "/pagemap";
-  auto pagemap = std::make_shared<ProcFile>(path.c_str());
+  const std::string dir = "/proc/" + std::to_string(pid);
+  // mem needs what ptrace needs to attach (another user's process: EACCES), pagemap less.
+  auto pagemap = std::make_shared<ProcFile>((dir + "/pagemap").c_str());
   if (!pagemap->ok()) throw SyscallError(env, "open", pagemap->open_errno());
+  auto mem = std::make_shared<ProcFile>((dir + "/mem").c_str());
+  if (!mem->ok()) throw SyscallError(env, "open", mem->open_errno());
   const uint32_t id = next_session_++;
-  sessions_[id] = {pid, process, std::move(pagemap)};
+  sessions_[id] = {process, std::move(pagemap), std::move(mem)};
   return Napi::Number::New(env, id);
 }
 
@@ -170,8 +170,8 @@ Napi::Value PageScanner::Scan(const Napi::CallbackInfo& info) {
     ranges.push_back({static_cast<uint64_t>(quads[i]), static_cast<uint64_t>(quads[i + 1]),
                       static_cast<uint8_t>(quads[i + 2]), static_cast<uint8_t>(quads[i + 3])});
   }
-  auto* worker = new ScanWorker(env, this, info.This().As<Napi::Object>(), session.pid, session.process,
-                                session.pagemap, kpageflags_, std::move(ranges));
+  auto* worker = new ScanWorker(env, this, info.This().As<Napi::Object>(), session.process, session.pagemap,
+                                session.mem, kpageflags_, std::move(ranges));
   pending_scans_++;
   worker->Queue();
   return worker->Promise();
@@ -211,13 +211,23 @@ Napi::Value PageScanner::Count(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void DefinePageScanner(Napi::Env env, Napi::Object exports) {
-  exports.Set("PageScanner", PageScanner::DefineClass(env, "PageScanner",
-                                                      {
-                                                          PageScanner::InstanceMethod<&PageScanner::Begin>("begin"),
-                                                          PageScanner::InstanceMethod<&PageScanner::Scan>("scan"),
-                                                          PageScanner::InstanceMethod<&PageScanner::End>("end"),
-                                                          PageScanner::InstanceMethod<&PageScanner::Count>("count"),
-                                                      }));
+  Napi::Function scanner = PageScanner::DefineClass(env, "PageScanner",
+                                                    {
+                                                        PageScanner::InstanceMethod<&PageScanner::Begin>("begin"),
+                                                        PageScanner::InstanceMethod<&PageScanner::Scan>("scan"),
+                                                        PageScanner::InstanceMethod<&PageScanner::End>("end"),
+                                                        PageScanner::InstanceMethod<&PageScanner::Count>("count"),
+                                                    });
+  // The layout lib/ mirrors (PAGE_FLAGS, COUNT_LAYOUT), for a test to hold the two together.
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("mergeableIfProcessWide", Napi::Number::New(env, kMergeableIfProcessWide));
+  layout.Set("markedNow", Napi::Number::New(env, kMarkedNow));
+  layout.Set("markedByApp", Napi::Number::New(env, kMarkedByApp));
+  layout.Set("choices", Napi::Number::New(env, static_cast<double>(std::size(kChoices))));
+  layout.Set("choiceValues", Napi::Number::New(env, static_cast<double>(kChoiceValues)));
+  layout.Set("kindValues", Napi::Number::New(env, static_cast<double>(kKindValues)));
+  scanner.Set("layout", layout);
+  exports.Set("PageScanner", scanner);
 }
 
 }  // namespace ksm

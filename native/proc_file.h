@@ -22,6 +22,7 @@ class ProcFile {
   // "unknown", not an error. Anything else (EMFILE, ENOMEM) is a failure to report.
   bool Denied() const { return fd_ < 0 && (open_errno_ == EACCES || open_errno_ == EPERM || open_errno_ == ENOENT); }
   int open_errno() const { return open_errno_; }
+  int fd() const { return fd_; }
 
   // Reads exactly `count` u64 entries at entry `index`; false (errno set) on failure. A file
   // that ends early fails with `eof_errno` (pagemap reads as empty once its process has exited).

@@ -1,6 +1,6 @@
 #include "remote_pages.h"
 
-#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -8,12 +8,13 @@
 #include "frame_flags.h"
 #include "page_hash.h"
 #include "page_range.h"
+#include "present_regions.h"
 
 namespace ksm {
 namespace {
 
 constexpr size_t kPagemapBatch = 4096;  // entries per pread: 32 KiB of pagemap
-constexpr size_t kReadBatch = 256;      // pages per process_vm_readv: 1 MiB, stays in cache for hashing
+constexpr size_t kReadBatch = 256;      // pages per batch: 1 MiB, still in cache when hashed
 
 struct Pending {
   uint64_t address;
@@ -24,8 +25,8 @@ struct Pending {
 
 class Scan {
  public:
-  Scan(pid_t pid, const ProcFile* kpageflags, uint32_t process, std::vector<PageRecord>* out)
-      : pid_(pid), page_(PageSize()), kpageflags_(kpageflags), process_(process), out_(out),
+  Scan(const ProcFile& mem, const ProcFile* kpageflags, uint32_t process, std::vector<PageRecord>* out)
+      : mem_(mem), page_(PageSize()), kpageflags_(kpageflags), process_(process), out_(out),
         buffer_(kReadBatch * page_) {
     std::vector<uint8_t> zeros(page_, 0);
     zero_hash_ = HashPage(zeros.data(), page_);
@@ -43,20 +44,29 @@ class Scan {
     if (!FrameFlagsOfPending(&flags)) return false;
     size_t done = 0;
     while (done < pending_.size()) {
-      const ssize_t got = ReadFrom(done);
+      // One pread for each run of adjacent pages.
+      size_t run = 1;
+      while (done + run < pending_.size() && pending_[done + run].address == pending_[done].address + run * page_) run++;
+      uint8_t* into = buffer_.data() + done * page_;
+      const ssize_t got = pread(mem_.fd(), into, run * page_, static_cast<off_t>(pending_[done].address));
       if (got < 0) {
         if (errno == EINTR) continue;
-        // EFAULT: the first page was unmapped since pagemap listed it; skip just that one.
-        if (errno != EFAULT) return Fail("process_vm_readv");
+        // EIO: the first page was unmapped since pagemap listed it; skip just that one.
+        if (errno != EIO && errno != EFAULT) return Fail("pread");
         outcome_.vanished++;
         done++;
         continue;
       }
+      // /proc/<pid>/mem reads as empty once the process's memory is gone.
+      if (got == 0) {
+        errno = ESRCH;
+        return Fail("pread");
+      }
       const size_t whole = static_cast<size_t>(got) / page_;
-      for (size_t i = 0; i < whole; i++) Record(done + i, buffer_.data() + i * page_, flags);
+      for (size_t i = 0; i < whole; i++) Record(done + i, into + i * page_, flags);
       done += whole;
-      // A short read stops at a page that could not be read: the next round starts there.
-      if (whole == 0) {
+      // A short read stops at a page that could not be read: skip it.
+      if (whole < run) {
         outcome_.vanished++;
         done++;
       }
@@ -74,22 +84,6 @@ class Scan {
   ScanOutcome outcome() const { return outcome_; }
 
  private:
-  // process_vm_readv of pending pages from `first` on into the buffer, contiguous pages as one
-  // remote range (fewer page-table walks and lock round trips in the kernel).
-  ssize_t ReadFrom(size_t first) {
-    remote_.clear();
-    for (size_t i = first; i < pending_.size(); i++) {
-      const uint64_t address = pending_[i].address;
-      if (!remote_.empty() && reinterpret_cast<uint64_t>(remote_.back().iov_base) + remote_.back().iov_len == address) {
-        remote_.back().iov_len += page_;
-      } else {
-        remote_.push_back({reinterpret_cast<void*>(address), page_});
-      }
-    }
-    const iovec local = {buffer_.data(), (pending_.size() - first) * page_};
-    return process_vm_readv(pid_, &local, 1, remote_.data(), remote_.size(), 0);
-  }
-
   // kpageflags of the pending pages' frames where they are visible (else zeros).
   bool FrameFlagsOfPending(std::vector<uint64_t>* flags) {
     frames_.clear();
@@ -120,14 +114,13 @@ class Scan {
     out_->push_back({hash, process_, page.kind, flags});
   }
 
-  pid_t pid_;
+  const ProcFile& mem_;
   size_t page_;
   const ProcFile* kpageflags_;
   uint32_t process_;
   std::vector<PageRecord>* out_;
   std::vector<uint8_t> buffer_;
   std::vector<Pending> pending_;
-  std::vector<iovec> remote_;
   std::vector<uint64_t> frames_;
   uint64_t zero_hash_;
   ScanOutcome outcome_;
@@ -135,28 +128,43 @@ class Scan {
 
 }  // namespace
 
-ScanOutcome ScanProcessPages(pid_t pid, const ProcFile& pagemap, const ProcFile* kpageflags,
+ScanOutcome ScanProcessPages(const ProcFile& pagemap, const ProcFile& mem, const ProcFile* kpageflags,
                              const std::vector<ScanRange>& ranges, uint32_t process, std::vector<PageRecord>* out) {
   const size_t page = PageSize();
-  Scan scan(pid, kpageflags, process, out);
+  Scan scan(mem, kpageflags, process, out);
   std::vector<uint64_t> entries(kPagemapBatch);
+  std::vector<Region> regions;
+  bool region_scan = true;  // until the kernel says it has no PAGEMAP_SCAN
   uint32_t reads = 0;
   for (const ScanRange& range : ranges) {
-    for (uint64_t address = range.begin; address < range.end;) {
-      const size_t count = static_cast<size_t>(std::min<uint64_t>(kPagemapBatch, (range.end - address) / page));
-      if (count == 0) break;
-      // pagemap reads as empty once the process's memory is gone: ESRCH, as process_vm_readv says it.
-      if (!pagemap.ReadEntries(address / page, entries.data(), count, &reads, ESRCH)) {
-        scan.Fail("pread");
-        return scan.outcome();
+    regions.clear();
+    const RegionScan found = region_scan ? PresentAnonymousRegions(pagemap, range.begin, range.end, &regions)
+                                         : RegionScan::kUnsupported;
+    if (found == RegionScan::kFailed) {
+      scan.Fail("ioctl");
+      return scan.outcome();
+    }
+    if (found == RegionScan::kUnsupported) {  // before 6.7: every page of the range, from pagemap
+      region_scan = false;
+      regions.assign(1, {range.begin, range.end});
+    }
+    for (const Region& region : regions) {
+      for (uint64_t address = region.begin; address < region.end;) {
+        const size_t count = static_cast<size_t>(std::min<uint64_t>(kPagemapBatch, (region.end - address) / page));
+        if (count == 0) break;
+        // pagemap reads as empty once the process's memory is gone: ESRCH.
+        if (!pagemap.ReadEntries(address / page, entries.data(), count, &reads, ESRCH)) {
+          scan.Fail("pread");
+          return scan.outcome();
+        }
+        for (size_t i = 0; i < count; i++) {
+          const uint64_t entry = entries[i];
+          // Present, and anonymous: file pages and shared memory are not KSM's to merge.
+          if ((entry & kPagemapPresent) == 0 || (entry & kPagemapFileOrShared) != 0) continue;
+          if (!scan.Add({address + i * page, entry, range.kind, range.flags})) return scan.outcome();
+        }
+        address += count * page;
       }
-      for (size_t i = 0; i < count; i++) {
-        const uint64_t entry = entries[i];
-        // Present, and anonymous: file pages and shared memory are not KSM's to merge.
-        if ((entry & kPagemapPresent) == 0 || (entry & kPagemapFileOrShared) != 0) continue;
-        if (!scan.Add({address + i * page, entry, range.kind, range.flags})) return scan.outcome();
-      }
-      address += count * page;
     }
   }
   scan.Flush();

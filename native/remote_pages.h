@@ -1,6 +1,4 @@
 #pragma once
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -41,11 +39,13 @@ struct ScanOutcome {
   const char* syscall = nullptr;
 };
 
-// Reads the present private anonymous pages of `ranges` in process `pid` (pagemap for which
-// are present, process_vm_readv in batches for their bytes) and appends one record per page.
-// Read-only: absent pages are never touched, so the target is neither faulted in nor stopped.
+// Reads the present private anonymous pages of `ranges` in the process whose pagemap and mem
+// these are (pagemap, and PAGEMAP_SCAN where the kernel has it, for which are present; a pread
+// of /proc/<pid>/mem for each run of them) and appends one record per page. Read-only: absent
+// pages are never read (that would fault them in), and /proc/<pid>/mem takes plain references
+// where process_vm_readv would pin, and pinning a KSM page copies it out of its merge.
 // Pages mapped to the kernel's zero page are skipped: KSM never scans them.
-ScanOutcome ScanProcessPages(pid_t pid, const ProcFile& pagemap, const ProcFile* kpageflags,
+ScanOutcome ScanProcessPages(const ProcFile& pagemap, const ProcFile& mem, const ProcFile* kpageflags,
                              const std::vector<ScanRange>& ranges, uint32_t process, std::vector<PageRecord>* out);
 
 }  // namespace ksm

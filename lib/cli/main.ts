@@ -150,6 +150,8 @@ export async function main(argv: string[], streams: Streams = { out: process.std
       streams.err.write(`ksm: ${error.message}\nUsage: ${error.usage}\n`);
       return 2;
     }
+    // Ctrl-C stopped a command that takes an AbortSignal: the shell's convention for SIGINT.
+    if ((error as Error | undefined)?.name === 'AbortError') return 130;
     if (error instanceof KsmError || error instanceof TypeError || error instanceof RangeError) {
       streams.err.write(`ksm: ${error.message}\n`);
       return 1;

@@ -76,7 +76,8 @@ duplicates: mergeable (marked now), [heap] (small allocations), anon (large allo
 heap), stack, file-copied (written pages of private file mappings). Duplicates outside
 mergeable mappings are what process-wide merge, or moving the data into mergeableFrom /
 readFileMergeable, would add. Other users' processes need root; a process that exits during the
-scan is reported and the others are still counted. On a terminal, progress shows on stderr.
+scan is reported and the others are still counted. On a terminal, progress shows on stderr;
+Ctrl-C stops the scan (exit 130).
 
 Options:
   -p, --pid PID   this process; repeat for more (one that does not exist: exit 1)

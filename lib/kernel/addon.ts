@@ -41,7 +41,7 @@ export interface NativeBinding {
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
   /** Reads other processes' pages for estimate(): see native/page_scanner.h. */
-  PageScanner: new () => NativePageScanner;
+  PageScanner: (new () => NativePageScanner) & { layout: Record<string, number> };
 }
 
 /** One estimate's scan: sessions of processes (several at once), then the counts (native/page_scanner.h). */
@@ -54,6 +54,15 @@ export interface NativePageScanner {
   end(session: number, keep: boolean): void;
   count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
 }
+
+/** How count()'s Float64Array is laid out (native/duplicate_count.h): per choice, in this
+ *  order, pages_sharing, pages_shared and ksm_zero_pages; then per process and kind, pages,
+ *  zero-filled, merged, twins within, twins across, duplicates. */
+export const COUNT_LAYOUT = {
+  choices: ['asMarked', 'processWide', 'markedByApp'],
+  choiceValues: 3,
+  kindValues: 6,
+} as const;
 
 export interface NativeScanResult {
   pages: number;

@@ -1,5 +1,5 @@
 // Which of a process's mappings an estimate reads, what kind each is, and how KSM treats it.
-import { parseSmapsMappings, type SmapsMapping } from './parse.js';
+import type { SmapsMapping } from './parse.js';
 
 /** Where a page lives: already mergeable, or the kind of mapping that would have to be. */
 export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
@@ -34,13 +34,13 @@ function kindOf(mapping: SmapsMapping): MappingKind | undefined {
 }
 
 /**
- * The mappings of smaps text that hold private anonymous pages KSM could merge, as ranges to
- * scan. `mergeAny` (process-wide merge on) means a mapping's mg says nothing of what the app
- * marked itself; undefined (not known) counts like true.
+ * The mappings (parseSmapsMappings) that hold private anonymous pages KSM could merge, as
+ * ranges to scan. `mergeAny` (process-wide merge on) means a mapping's mg says nothing of what
+ * the app marked itself; undefined (not known) counts like true.
  */
-export function scanRanges(smaps: string, mergeAny: boolean | undefined): ScanRange[] {
+export function scanRanges(mappings: readonly SmapsMapping[], mergeAny: boolean | undefined): ScanRange[] {
   const ranges: ScanRange[] = [];
-  for (const mapping of parseSmapsMappings(smaps)) {
+  for (const mapping of mappings) {
     if (mapping.anonymousKb === 0 || mapping.perms[3] !== 'p') continue;
     if (mapping.flags.some((flag) => INCOMPATIBLE.has(flag))) continue;
     const kind = kindOf(mapping);
@@ -58,8 +58,8 @@ export function scanRanges(smaps: string, mergeAny: boolean | undefined): ScanRa
  * ksm_stat): it marks every mapping KSM can merge, the stack included, which an app marking
  * its own memory never does. Undefined where smaps lists no [stack].
  */
-export function looksMergeAny(smaps: string): boolean | undefined {
-  const stack = parseSmapsMappings(smaps).find((mapping) => mapping.name === '[stack]');
+export function looksMergeAny(mappings: readonly SmapsMapping[]): boolean | undefined {
+  const stack = mappings.find((mapping) => mapping.name === '[stack]');
   return stack && stack.flags.includes('mg');
 }
 

@@ -1,6 +1,6 @@
 // Runs a snippet in a fresh `node` process from the package root, where `node-ksm` resolves
 // to the built package (dist/) as a user's code would see it.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,4 +66,31 @@ export function packageWithoutAddon(): string {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   withoutAddon = dir;
   return dir;
+}
+
+/** The next line a child prints that contains `want` (any line for ''); rejects if it exits first. */
+export function lineFrom(child: ChildProcessWithoutNullStreams, want = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before printing "${want}"`));
+    const onData = (data: Buffer) => {
+      text += data;
+      const line = text.split('\n').slice(0, -1).find((candidate) => candidate.includes(want));
+      if (line === undefined) return;
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      resolve(line);
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** Closes a child's stdin (the fixtures' signal to end) and waits for it to exit. */
+export function endChild(child: ChildProcessWithoutNullStreams): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.stdin.end();
+  });
 }

@@ -3,7 +3,9 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Estimate } from '../../lib/index.js';
-import { packageRoot } from '../helpers/child.js';
+import { endChild, lineFrom, packageRoot, runNode } from '../helpers/child.js';
+import { formatBytes } from '../../lib/cli/format.js';
+import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { fixture } from '../helpers/paths.js';
 
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
@@ -18,20 +20,16 @@ describe.skipIf(!linux)('ksm estimate', () => {
   let child: ChildProcessWithoutNullStreams;
   beforeAll(async () => {
     child = spawn(process.execPath, [fixture('estimate-pages.cjs'), '200', '96'], { cwd: packageRoot });
-    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await lineFrom(child, 'ready');
   });
-  afterAll(async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.stdin.end();
-    await exited;
-  });
+  afterAll(() => endChild(child));
 
   it('prints the predictions and a row for the process; no progress when stderr is not a terminal', () => {
     const { status, stdout, stderr } = ksm('estimate', '--pid', String(child.pid));
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Read 1 of 1 processes: /);
-    expect(stdout).toMatch(/^ {2}as marked now \(mergeable mappings\) +796\.0 KiB +pages_sharing 199$/m);
+    expect(stdout).toMatch(new RegExp(`^ {2}as marked now \\(mergeable mappings\\) +${formatBytes(199 * PAGE_SIZE).replace('.', '\\.')} +pages_sharing 199\\b`, 'm'));
     expect(stdout).toMatch(new RegExp(`^ *${child.pid} +[\\d,]+ +[\\d,]+ .*mergeable 200.* .*estimate-pages\\.cjs 200 96$`, 'm'));
   });
 
@@ -52,6 +50,18 @@ describe.skipIf(!linux)('ksm estimate', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--pid must be a process id');
     expect(ksm('estimate', 'extra').status).toBe(2);
+  });
+
+  it('Ctrl-C stops the scan: exit 130, nothing printed, no stack trace', () => {
+    // ksm's main, interrupted by a real SIGINT as soon as the scan has begun.
+    const code = `
+      const { main } = require('./dist/cli/main.js');
+      const done = main(['estimate', '--pid', '${child.pid}']);
+      process.kill(process.pid, 'SIGINT');
+      done.then((status) => console.log('exit ' + status));`;
+    const { status, stdout, stderr } = runNode(code);
+    expect(stderr).toBe('');
+    expect({ status, stdout }).toEqual({ status: 0, stdout: 'exit 130\n' });
   });
 
   const python = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' });

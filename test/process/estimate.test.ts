@@ -5,8 +5,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { estimate, type EstimatedProcess } from '../../lib/index.js';
-import { packageRoot, runNode } from '../helpers/child.js';
+import { endChild, lineFrom, packageRoot, runNode } from '../helpers/child.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
+import { COUNT_LAYOUT, native } from '../../lib/kernel/addon.js';
+import { PAGE_FLAGS } from '../../lib/kernel/mappings.js';
 import { fixture } from '../helpers/paths.js';
 
 const linux = process.platform === 'linux';
@@ -17,35 +19,22 @@ const children: ChildProcessWithoutNullStreams[] = [];
 async function holder(args: string[], options: { uid?: number; gid?: number } = {}): Promise<ChildProcessWithoutNullStreams> {
   const child = spawn(process.execPath, [fixture('estimate-pages.cjs'), ...args], { cwd: packageRoot, ...options });
   children.push(child);
-  await nextLine(child);
+  await lineFrom(child, 'ready');
   return child;
 }
 
-function nextLine(child: ChildProcessWithoutNullStreams): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (data: Buffer) => {
-      text += data;
-      if (!text.includes('\n')) return;
-      child.stdout.off('data', onData);
-      resolve(text.trim());
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before a line`)));
-  });
-}
-
 afterEach(async () => {
-  await Promise.all(children.splice(0).map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-    child.once('exit', resolve);
-    child.stdin.end();
-  })));
+  await Promise.all(children.splice(0).map(endChild));
 });
 
 const byPid = (processes: EstimatedProcess[], pid: number | undefined) => processes.find((p) => p.pid === pid)!;
 
 describe.skipIf(!linux)('estimate', () => {
+  it('reads the native counts with the layout the addon writes them in', () => {
+    expect(native().PageScanner.layout).toEqual({ ...PAGE_FLAGS, choices: COUNT_LAYOUT.choices.length,
+      choiceValues: COUNT_LAYOUT.choiceValues, kindValues: COUNT_LAYOUT.kindValues });
+  });
+
   it('counts identical pages as ksmd merges them: 256 sharers per KSM page, a lone page left over', async () => {
     const child = await holder(['513']);
     const { processes, saving } = await estimate({ pids: [child.pid!], maxPageSharing: 256 });
@@ -81,13 +70,13 @@ describe.skipIf(!linux)('estimate', () => {
     const child = await holder(['16', '32']);
     child.stdin.write('check\n');
     type Check = { rssKb: number; intact: boolean; untouchedPresent: number };
-    const before = JSON.parse(await nextLine(child)) as Check;
+    const before = JSON.parse(await lineFrom(child)) as Check;
     expect(before.untouchedPresent).toBeLessThan(16);
     const result = await estimate({ pids: [child.pid!] });
     // The 32 MiB of random bytes were read; the 64 MiB never touched were not faulted in.
     expect(byPid(result.processes, child.pid).pages).toBeGreaterThan(32 * 256);
     child.stdin.write('check\n');
-    const after = JSON.parse(await nextLine(child)) as Check;
+    const after = JSON.parse(await lineFrom(child)) as Check;
     expect(after.intact).toBe(true);
     // Reading an absent page would map it (the zero page, which RSS does not count): none is.
     expect(after.untouchedPresent).toBe(before.untouchedPresent);
@@ -117,7 +106,8 @@ describe.skipIf(!linux)('estimate', () => {
     const alone = await estimate({ pids: [small.pid!] });
     console.log(`estimate of a set whose other process went: process-wide ${result.saving.processWide.pagesSharing}, ` +
       `of the remaining process alone ${alone.saving.processWide.pagesSharing}`);
-    expect(Math.abs(result.saving.processWide.pagesSharing - alone.saving.processWide.pagesSharing)).toBeLessThan(20);
+    // (V8 may touch a few pages between the two scans; the gone process's pages would be hundreds.)
+    expect(Math.abs(result.saving.processWide.pagesSharing - alone.saving.processWide.pagesSharing)).toBeLessThan(100);
   });
 
   it('reports a pid with no process as gone', async () => {

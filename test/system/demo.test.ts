@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Estimate } from '../../lib/index.js';
@@ -33,10 +34,25 @@ describe.skipIf(!linux || ksmdUnavailable)('npm run demo', () => {
         demo.once('exit', () => reject(new Error(`demo ended early: ${out}`)));
       });
       const args = /npx --no ksm (estimate.*)\n/.exec(out)![1].split(' ');
-      const result = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'ksm.js'), ...args, '--json'],
-        { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });
-      expect(result.status).toBe(0);
-      const estimate = JSON.parse(result.stdout) as Estimate;
+      const run = () => {
+        const result = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'ksm.js'), ...args, '--json'],
+          { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });
+        expect(result.status).toBe(0);
+        return JSON.parse(result.stdout) as Estimate;
+      };
+      // With ksmd stopped nothing merges again, so a second estimate's count of merged frames
+      // shows whether reading the pages broke merges (pinning a KSM page to read it copies it out).
+      const ksmdRun = readKsmFile('run');
+      fs.writeFileSync('/sys/kernel/mm/ksm/run', '0');
+      let estimate: Estimate;
+      let again: Estimate;
+      try {
+        estimate = run();
+        again = run();
+      } finally {
+        fs.writeFileSync('/sys/kernel/mm/ksm/run', ksmdRun);
+      }
+      expect(again.total.merged).toBe(estimate.total.merged);
       expect(estimate.processes.map((p) => p.state)).toEqual(['scanned', 'scanned', 'scanned', 'scanned']);
       // The 64 MiB file in four workers: three copies' pages saved, all of them merged already.
       expect(estimate.saving.asMarked.pagesSharing).toBeGreaterThanOrEqual(3 * 16_384);

@@ -7,26 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocMergeable, estimate, type Estimate } from '../../lib/index.js';
-import { packageRoot } from '../helpers/child.js';
+import { endChild, lineFrom, packageRoot } from '../helpers/child.js';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { ksmdUnavailable, readKsmFile, waitForFullScans, withKsmd } from '../helpers/ksmd.js';
 import { fixture } from '../helpers/paths.js';
 
 const linux = process.platform === 'linux';
-
-function lineFrom(child: ChildProcessWithoutNullStreams, want: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (data: Buffer) => {
-      text += data;
-      if (!text.includes(want)) return;
-      child.stdout.off('data', onData);
-      resolve();
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before "${want}"`)));
-  });
-}
 
 const pagesSharing = () => Number(readKsmFile('pages_sharing'));
 
@@ -68,11 +54,7 @@ async function estimateThenMerge(mode: 'plain' | 'marked', turnOn: (children: Ch
       return { estimate: result, growth: (await settledPagesSharing()) - before };
     });
   } finally {
-    await Promise.all(children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-      child.once('exit', resolve);
-      child.stdin.end();
-    })));
+    await Promise.all(children.map(endChild));
     fs.rmSync(dir, { recursive: true, force: true });
     keepScanning.fill(0);
   }

@@ -35,7 +35,7 @@ describe('scanRanges: the mappings an estimate reads', () => {
   });
 
   it('keeps private mappings holding anonymous pages KSM can merge, each with its kind', () => {
-    const ranges = scanRanges(SAMPLE, false);
+    const ranges = scanRanges(parseSmapsMappings(SAMPLE), false);
     const kinds = ranges.map((r) => [r.start.toString(16), MAPPING_KINDS[r.kind]]);
     expect(kinds).toEqual([['3000', 'file'], ['5000', 'heap'], ['9000', 'mergeable'], ['a000', 'anonymous'],
       ['e000', 'anonymous'], ['7ffc0000', 'stack']]);
@@ -45,15 +45,16 @@ describe('scanRanges: the mappings an estimate reads', () => {
 
   it('counts a mark as the app\'s only when process-wide merge is known to be off', () => {
     for (const mergeAny of [true, undefined]) {
-      const marked = scanRanges(SAMPLE, mergeAny).find((r) => MAPPING_KINDS[r.kind] === 'mergeable')!;
+      const marked = scanRanges(parseSmapsMappings(SAMPLE), mergeAny).find((r) => MAPPING_KINDS[r.kind] === 'mergeable')!;
       expect(marked.flags).toBe(PAGE_FLAGS.mergeableIfProcessWide | PAGE_FLAGS.markedNow);
     }
   });
 
   it('takes a marked stack for process-wide merge, an unmarked one for none (kernels before 6.14 do not say)', () => {
-    expect(looksMergeAny(SAMPLE)).toBe(false);
-    expect(looksMergeAny(SAMPLE.replace('rd wr mr mw me gd ac', 'rd wr mr mw me gd ac mg'))).toBe(true);
-    expect(looksMergeAny(SAMPLE.replace('[stack]', ''))).toBeUndefined();
+    const looks = (text: string) => looksMergeAny(parseSmapsMappings(text));
+    expect(looks(SAMPLE)).toBe(false);
+    expect(looks(SAMPLE.replace('rd wr mr mw me gd ac', 'rd wr mr mw me gd ac mg'))).toBe(true);
+    expect(looks(SAMPLE.replace('[stack]', ''))).toBeUndefined();
   });
 
   it('batches ranges by address space, splitting large ones, covering each byte once', () => {
@@ -116,10 +117,11 @@ describe('ksm estimate text', () => {
     expect(text).toMatch(/process-wide merge in each process +400\.0 KiB +pages_sharing 100$/m);
     expect(text).toMatch(/^ *42 +300 +120 +0 +no +anon 100, \[heap\] 20 +node \\x1b\]0;x\\x07server\.js$/m);
     expect(text).toMatch(/^ *43 +- +- +- +- +unreadable/m);
-    expect(text).toContain('43: not readable, EACCES from open (not yours: run as root to read it)');
+    expect(text).toContain('43: not readable, EACCES from open (another user\'s, or ptrace restricted by Yama\'s ' +
+      'ptrace_scope: run as root to read it)');
     expect(text).toContain('44: exited during the scan');
     expect(text).not.toContain('\x1b');
-    expect(describeEstimate(result, { root: true })).not.toContain('not yours');
+    expect(describeEstimate(result, { root: true })).not.toContain('run as root');
   });
 
   it('cuts table lines to a terminal\'s width', () => {
