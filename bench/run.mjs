@@ -45,8 +45,10 @@ if (capabilities().canControlKsmd) {
   // The advisor (6.8+) would retune pages_to_scan: off where this kernel has it.
   const advisor = ksmd.settings().advisorMode === undefined ? {} : { advisorMode: 'none' };
   const restore = ksmd.override({ run: 1, pagesToScan: 5000, sleepMillisecs: 10, ...advisor });
-  const interrupted = () => { restore(); process.exit(130); };
+  // Ctrl-C, or a runner's timeout (SIGTERM), must not leave ksmd scanning fast.
+  const interrupted = (signal) => { restore(); process.exit(signal === 'SIGTERM' ? 143 : 130); };
   process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     for (const [name, run] of ksmdSuites) {
       log(`bench: ${name}...`);
@@ -55,6 +57,7 @@ if (capabilities().canControlKsmd) {
   } finally {
     restore();
     process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 } else {
   log('bench: savings and scan cost skipped: they run ksmd, which needs root');

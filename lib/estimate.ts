@@ -184,16 +184,16 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
-  let failed = false; // once one reader has failed (an abort, a throwing onProgress), the other stops too
+  let stopped = false; // once one reader has failed (an abort, a throwing onProgress), the other stops too
   const checkAbort = () => {
     if (signal?.aborted) throw abortError(signal.reason);
-    if (failed) throw new Error('estimate() has failed');
+    if (stopped) throw new Error('estimate() has failed');
   };
 
   const read = async (index: number) => {
     const entry = processes[index];
     const { pid } = entry;
-    const failed = (error: { code?: string; syscall?: string }) => {
+    const notRead = (error: { code?: string; syscall?: string }) => {
       if (error.code === 'ESRCH' || error.code === 'ENOENT') entry.state = 'gone';
       else Object.assign(entry, { state: 'unreadable', code: error.code, syscall: error.syscall });
     };
@@ -206,14 +206,14 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
       session = callNative(() => scanner.begin(pid, index));
     } catch (error) {
       if (!(error instanceof KsmError)) throw error;
-      return failed(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
+      return notRead(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
     }
     const mappings = parseSmapsMappings(smaps);
     entry.processWideMerge = processWideMergeOf(pid, mappings);
     let hidden = 0;
     let ok = true;
     try {
-      for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES)) {
+      for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
         checkAbort();
         const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
           [r.start, r.end, r.kind, r.flags])));
@@ -221,7 +221,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
         pagesScanned += result.pages;
         hidden += result.hiddenFrames;
         if (result.code !== undefined) {
-          failed(result);
+          notRead(result);
           ok = false;
           break;
         }
@@ -241,7 +241,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
         await read(index);
       }
     } catch (error) {
-      failed = true;
+      stopped = true;
       throw error;
     }
   };

@@ -14,12 +14,14 @@ export const PAGE_FLAGS = { mergeableIfProcessWide: 1, markedNow: 2, markedByApp
 // mixed maps, don't-expand (driver) mappings.
 const INCOMPATIBLE = new Set(['sh', 'ms', 'io', 'pf', 'ht', 'mm', 'de']);
 
-/** One range to scan: [start, end) with its kind index and PAGE_FLAGS. */
+/** One range to scan: [start, end) with its kind index and PAGE_FLAGS, and the bytes of
+ *  anonymous memory resident in it (smaps' Anonymous), which is what reading it costs. */
 export interface ScanRange {
   start: number;
   end: number;
   kind: number;
   flags: number;
+  anonymousBytes: number;
 }
 
 function kindOf(mapping: SmapsMapping): MappingKind | undefined {
@@ -48,7 +50,8 @@ export function scanRanges(mappings: readonly SmapsMapping[], mergeAny: boolean 
     const marked = kind === 'mergeable';
     const flags = PAGE_FLAGS.mergeableIfProcessWide | (marked ? PAGE_FLAGS.markedNow : 0) |
       (marked && mergeAny === false ? PAGE_FLAGS.markedByApp : 0);
-    ranges.push({ start: mapping.start, end: mapping.end, kind: MAPPING_KINDS.indexOf(kind), flags });
+    ranges.push({ start: mapping.start, end: mapping.end, kind: MAPPING_KINDS.indexOf(kind), flags,
+      anonymousBytes: mapping.anonymousKb * 1024 });
   }
   return ranges;
 }
@@ -63,22 +66,28 @@ export function looksMergeAny(mappings: readonly SmapsMapping[]): boolean | unde
   return stack && stack.flags.includes('mg');
 }
 
-/** Splits ranges into pieces of at most `maxBytes` of address space, then groups them into
- *  batches of at most `maxBytes` each: one native call a batch, so progress and abort are seen. */
-export function batchRanges(ranges: readonly ScanRange[], maxBytes: number): ScanRange[][] {
+/**
+ * Batches of ranges holding about `maxBytes` of anonymous memory each: one native call a batch,
+ * so progress and abort are seen between them. A range holding more is cut into equal pieces of
+ * address space (page-aligned), each counted as an equal share. Batches follow resident memory,
+ * not address space: a sanitizer's terabytes of shadow holding a few MiB are one batch.
+ */
+export function batchRanges(ranges: readonly ScanRange[], maxBytes: number, pageSize: number): ScanRange[][] {
   const batches: ScanRange[][] = [];
   let batch: ScanRange[] = [];
   let size = 0;
   for (const range of ranges) {
-    for (let start = range.start; start < range.end; start += maxBytes) {
-      const piece = { ...range, start, end: Math.min(range.end, start + maxBytes) };
-      if (size + piece.end - piece.start > maxBytes && batch.length) {
+    const pieces = Math.max(1, Math.ceil(range.anonymousBytes / maxBytes));
+    const span = Math.ceil((range.end - range.start) / pieces / pageSize) * pageSize;
+    for (let start = range.start; start < range.end; start += span) {
+      const piece = { ...range, start, end: Math.min(range.end, start + span), anonymousBytes: range.anonymousBytes / pieces };
+      if (size + piece.anonymousBytes > maxBytes && batch.length) {
         batches.push(batch);
         batch = [];
         size = 0;
       }
       batch.push(piece);
-      size += piece.end - piece.start;
+      size += piece.anonymousBytes;
     }
   }
   if (batch.length) batches.push(batch);

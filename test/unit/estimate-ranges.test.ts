@@ -57,14 +57,18 @@ describe('scanRanges: the mappings an estimate reads', () => {
     expect(looks(SAMPLE.replace('[stack]', ''))).toBeUndefined();
   });
 
-  it('batches ranges by address space, splitting large ones, covering each byte once', () => {
-    const ranges = [{ start: 0, end: 100, kind: 0, flags: 1 }, { start: 200, end: 230, kind: 1, flags: 1 },
-      { start: 300, end: 310, kind: 2, flags: 1 }];
-    const batches = batchRanges(ranges, 40);
-    for (const batch of batches) expect(batch.reduce((sum, r) => sum + r.end - r.start, 0)).toBeLessThanOrEqual(40);
-    expect(batches.flat().map((r) => [r.start, r.end, r.kind])).toEqual([[0, 40, 0], [40, 80, 0], [80, 100, 0],
-      [200, 230, 1], [300, 310, 2]]);
-    expect(batches.map((batch) => batch.length)).toEqual([1, 1, 1, 2]);
+  it('batches ranges by resident anonymous memory, cutting large ones, covering each byte once', () => {
+    const range = (start: number, end: number, kind: number, anonymousBytes: number) =>
+      ({ start, end, kind, flags: 1, anonymousBytes });
+    // 100 bytes of anonymous memory in 0-120, then a huge sparse range, then two small ones.
+    const ranges = [range(0, 120, 0, 100), range(200, 2 ** 44, 1, 10), range(2 ** 44, 2 ** 44 + 20, 2, 20),
+      range(2 ** 45, 2 ** 45 + 10, 3, 10)];
+    const batches = batchRanges(ranges, 40, 4);
+    for (const batch of batches) expect(batch.reduce((sum, r) => sum + r.anonymousBytes, 0)).toBeLessThanOrEqual(40);
+    // 100 bytes in three pieces of 40 bytes of address space each; the sparse range whole.
+    expect(batches.flat().map((r) => [r.start, r.end, r.kind])).toEqual([[0, 40, 0], [40, 80, 0], [80, 120, 0],
+      [200, 2 ** 44, 1], [2 ** 44, 2 ** 44 + 20, 2], [2 ** 45, 2 ** 45 + 10, 3]]);
+    expect(batches.map((batch) => batch.length)).toEqual([1, 1, 1, 3]);
   });
 });
 
