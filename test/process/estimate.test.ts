@@ -69,18 +69,17 @@ describe.skipIf(!linux)('estimate', () => {
   it('reads without changing: absent pages stay absent, every byte stays', async () => {
     const child = await holder(['16', '32']);
     child.stdin.write('check\n');
-    type Check = { rssKb: number; intact: boolean; untouchedPresent: number };
+    type Check = { intact: boolean; untouchedPresent: number };
     const before = JSON.parse(await lineFrom(child)) as Check;
     expect(before.untouchedPresent).toBeLessThan(16);
     const result = await estimate({ pids: [child.pid!] });
     // The 32 MiB of random bytes were read; the 64 MiB never touched were not faulted in.
-    expect(byPid(result.processes, child.pid).pages).toBeGreaterThan(32 * 256);
+    expect(byPid(result.processes, child.pid).pages).toBeGreaterThan((32 * 1024 * 1024) / PAGE_SIZE);
     child.stdin.write('check\n');
     const after = JSON.parse(await lineFrom(child)) as Check;
     expect(after.intact).toBe(true);
     // Reading an absent page would map it (the zero page, which RSS does not count): none is.
     expect(after.untouchedPresent).toBe(before.untouchedPresent);
-    expect(after.rssKb - before.rssKb).toBeLessThan(4 * 1024);
   });
 
   it('reports a process that exits during the scan as gone, and still counts the others', async () => {
