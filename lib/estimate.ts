@@ -24,7 +24,7 @@ export interface EstimateOptions {
   nodeProcesses?: boolean;
   /** Stops the scan: rejects with an AbortError whose cause is the signal's reason. */
   signal?: AbortSignal;
-  /** Called after each batch read (at most 64 MiB of address space). */
+  /** Called after each batch read (about 64 MiB of resident memory). */
   onProgress?: (progress: EstimateProgress) => void;
   /** Sharers per KSM page, as ksmd's max_page_sharing. Default: this kernel's setting (256). */
   maxPageSharing?: number;
@@ -168,8 +168,8 @@ function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | un
  * Predicts what KSM would save in the chosen processes under each way of turning it on, and
  * shows what has merged already. Reads only: the processes are never stopped or changed, and
  * only a digest of each page is kept. A process this user may not read (another user's:
- * EACCES/EPERM) is reported `unreadable`, one that exits during the scan `gone`; the others are
- * still counted. Without root, `merged` is undefined (frame numbers are hidden).
+ * EACCES/EPERM) is reported `unreadable`, one that exits before or during the scan `gone`; the
+ * others are still counted. Without root, `merged` is undefined (frame numbers are hidden).
  */
 export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const given = validateEstimateOptions(options);

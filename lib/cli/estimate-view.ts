@@ -20,7 +20,7 @@ function savingLine(label: string, saving: PredictedSaving): string[] {
 }
 
 function stateNote(entry: EstimatedProcess, root: boolean): string | undefined {
-  if (entry.state === 'gone') return `${entry.pid}: exited during the scan`;
+  if (entry.state === 'gone') return `${entry.pid}: exited before or during the scan`;
   if (entry.state !== 'unreadable') return undefined;
   const why = (entry.code === 'EACCES' || entry.code === 'EPERM') && !root
     ? ' (another user\'s, or ptrace restricted by Yama\'s ptrace_scope: run as root to read it)' : '';

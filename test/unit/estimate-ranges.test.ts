@@ -123,7 +123,7 @@ describe('ksm estimate text', () => {
     expect(text).toMatch(/^ *43 +- +- +- +- +unreadable/m);
     expect(text).toContain('43: not readable, EACCES from open (another user\'s, or ptrace restricted by Yama\'s ' +
       'ptrace_scope: run as root to read it)');
-    expect(text).toContain('44: exited during the scan');
+    expect(text).toContain('44: exited before or during the scan');
     expect(text).not.toContain('\x1b');
     expect(describeEstimate(result, { root: true })).not.toContain('run as root');
   });
