@@ -8,9 +8,10 @@ import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
-import { parseKsmStat, parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
+import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
+import { processStats } from './stats.js';
 
 export type { MappingKind };
 
@@ -156,10 +157,10 @@ function validateEstimateOptions(options: unknown): EstimateOptions {
 /** Whether process-wide merge is on: ksm_stat says so from 6.14; before, the stack's mark tells. */
 function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | undefined {
   try {
-    const said = parseKsmStat(readKernelFile(`/proc/${pid}/ksm_stat`)).mergeAny;
+    const said = processStats(pid).mergeAny;
     if (said !== undefined) return said;
   } catch {
-    // No ksm_stat (before 6.1), or gone: smaps decides.
+    // Gone since its smaps was read: smaps decides.
   }
   return looksMergeAny(mappings);
 }

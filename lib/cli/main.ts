@@ -36,6 +36,18 @@ function processExists(pid: number): boolean {
   }
 }
 
+/** Runs a command with a signal that aborts on the first SIGINT (a second one ends ksm as usual). */
+async function untilCtrlC<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+  }
+}
+
 /** --pid values as process ids, each once. */
 function parsePids(texts: string[], usage: string): number[] {
   return [...new Set(texts.map((text) => {
@@ -82,15 +94,8 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
       if (values.count !== undefined && !/^[1-9]\d{0,14}$/.test(values.count)) {
         throw new UsageError(`--count must be a whole number of refreshes, 1 or more, not "${values.count}"`, USAGE.watch);
       }
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        await watchView({ intervalSeconds: interval, count: values.count === undefined ? undefined : Number(values.count),
-          json: values.json, signal: controller.signal }, out);
-      } finally {
-        process.off('SIGINT', stop);
-      }
+      await untilCtrlC((signal) => watchView({ intervalSeconds: interval,
+        count: values.count === undefined ? undefined : Number(values.count), json: values.json, signal }, out));
       return 0;
     }
     case 'estimate': {
@@ -102,15 +107,9 @@ async function dispatch(argv: string[], { out, err }: Streams): Promise<number> 
       const pids = values.pid && parsePids(values.pid, USAGE.estimate);
       const missing = pids?.find((pid) => !processExists(pid));
       if (missing !== undefined) return err.write(`ksm: ESRCH: no process with pid ${missing}\n`), 1;
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        out.write(`${await estimateView({ pids, self: values.self, nodeProcesses: values.node, json: values.json,
-          signal: controller.signal }, out, err)}\n`);
-      } finally {
-        process.off('SIGINT', stop);
-      }
+      const text = await untilCtrlC((signal) => estimateView({ pids, self: values.self, nodeProcesses: values.node,
+        json: values.json, signal }, out, err));
+      out.write(`${text}\n`);
       return 0;
     }
     case 'ksmd': {

@@ -177,16 +177,12 @@ export function lastSmapsMappingStart(text: string): number {
 export function isRangeFlagged(smaps: string, begin: number, end: number, flag: string): boolean {
   if (end <= begin) return false;
   let covered = begin; // everything below this address is known to be flagged
-  const headers = [...smaps.matchAll(SMAPS_HEADER)];
-  for (let i = 0; i < headers.length && covered < end; i++) {
-    const start = parseInt(headers[i][1], 16);
-    const stop = parseInt(headers[i][2], 16);
-    if (stop <= covered) continue;
-    if (start > covered) return false; // a hole, or a mapping that starts past the range
-    const body = smaps.slice(headers[i].index, headers[i + 1]?.index ?? smaps.length);
-    const flags = /^VmFlags:(.*)$/m.exec(body)?.[1].trim().split(/\s+/) ?? [];
-    if (!flags.includes(flag)) return false;
-    covered = stop;
+  for (const mapping of parseSmapsMappings(smaps)) {
+    if (covered >= end) break;
+    if (mapping.end <= covered) continue;
+    if (mapping.start > covered) return false; // a hole, or a mapping that starts past the range
+    if (!mapping.flags.includes(flag)) return false;
+    covered = mapping.end;
   }
   return covered >= end;
 }

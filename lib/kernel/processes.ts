@@ -112,10 +112,11 @@ export function listNodeProcesses(): number[] {
   const pids: number[] = [];
   for (const name of listKernelDirectory('/proc') ?? []) {
     if (!/^\d+$/.test(name)) continue;
+    const isNode = (word: string | undefined) => word === 'node' || word === 'nodejs';
     try {
-      const comm = readKernelFile(`/proc/${name}/comm`).trim();
-      const program = readKernelFile(`/proc/${name}/cmdline`).split('\0')[0].split('/').pop();
-      if ([comm, program].some((word) => word === 'node' || word === 'nodejs')) pids.push(Number(name));
+      // comm is enough for most; the command line only for a renamed main thread.
+      if (isNode(readKernelFile(`/proc/${name}/comm`).trim()) ||
+        isNode(readKernelFile(`/proc/${name}/cmdline`).split('\0')[0].split('/').pop())) pids.push(Number(name));
     } catch {
       // Gone since the listing.
     }
