@@ -2,7 +2,10 @@
 // that exit, and that it leaves them as they were. No ksmd here: test/system/estimate.test.ts
 // checks the predictions against what ksmd really merges.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { estimate, type EstimatedProcess } from '../../lib/index.js';
 import { endChild, lineFrom, packageRoot, runNode } from '../helpers/child.js';
@@ -107,6 +110,23 @@ describe.skipIf(!linux)('estimate', () => {
       `of the remaining process alone ${alone.saving.processWide.pagesSharing}`);
     // (V8 may touch a few pages between the two scans; the gone process's pages would be hundreds.)
     expect(Math.abs(result.saving.processWide.pagesSharing - alone.saving.processWide.pagesSharing)).toBeLessThan(100);
+  });
+
+  it('a worker thread terminated while its scans run leaves this process whole, 10 times', async () => {
+    const big = await holder(['8', '256']);
+    for (let round = 0; round < 10; round++) {
+      // The scanner's work is on the thread pool when the worker goes: it must neither crash the
+      // process nor touch a scanner the worker's teardown has freed.
+      const worker = new Worker(`
+        const { parentPort, workerData } = require('node:worker_threads');
+        require(workerData.lib).estimate({ pids: [workerData.pid], onProgress: () => parentPort.postMessage('batch') });`,
+      { eval: true, workerData: { pid: big.pid, lib: path.join(packageRoot, 'dist', 'index.js') } });
+      await once(worker, 'message');
+      await worker.terminate();
+    }
+    const after = await estimate({ pids: [big.pid!] });
+    expect(byPid(after.processes, big.pid).state).toBe('scanned');
+    expect(byPid(after.processes, big.pid).byKind.mergeable.duplicates).toBe(8);
   });
 
   it('reports a pid with no process as gone', async () => {
