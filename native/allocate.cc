@@ -41,12 +41,19 @@ napi_value ToNapiValue(v8::Local<v8::Value> local) {
   return value;
 }
 
+// The largest ArrayBuffer the running V8 makes (V8 aborts past it): buffer.constants.MAX_LENGTH,
+// which the JS layer checks first. It is the runtime's, not the headers' this was built with:
+// 2^32 up to Node 21, 2^53 - 1 from Node 22.
+double MaxArrayBufferLength(Napi::Env env) {
+  const napi_node_version* version = Napi::VersionManagement::GetNodeVersion(env);
+  return version->major >= 22 ? kMaxSafeInteger : 4294967296.0;
+}
+
 }  // namespace
 
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  // The JS layer allows at most buffer.constants.MAX_LENGTH, which is this limit.
-  const size_t length = ByteCount(info[0], "length", 1, static_cast<double>(v8::TypedArray::kMaxLength));
+  const size_t length = ByteCount(info[0], "length", 1, MaxArrayBufferLength(env));
   // Unzeroed only when asked with false: for callers that overwrite every byte or promise no
   // contents.
   const bool zeroed = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
