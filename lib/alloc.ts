@@ -57,6 +57,13 @@ function letV8CheckYoungMemory(length: number): void {
 // ones on Buffer: a read's scratch chunks need no mergeable memory.
 const bufferFrom = Buffer.from;
 const bufferAllocUnsafe = Buffer.allocUnsafe;
+// The class Node makes its Buffers with (Buffer[Symbol.species], a Uint8Array whose prototype is
+// Buffer.prototype): a Buffer over an ArrayBuffer without Buffer.from's argument dispatch, which
+// transparent mode pays for on each Buffer it places. Buffer.from where a Node has no such class.
+const Species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as (new (memory: ArrayBuffer) => Buffer) | undefined;
+const wrap: (memory: ArrayBuffer) => Buffer = typeof Species === 'function' && Species.prototype === Buffer.prototype
+  ? (memory) => new Species(memory)
+  : (memory) => Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
 
 /**
  * @internal `length` (> 0) bytes of page-aligned mergeable memory, or null where this runtime
@@ -72,7 +79,7 @@ export function allocatePageAligned(length: number, zeroed = true): Buffer | nul
   if (memory === null) return null;
   scheduleTrim();
   letV8CheckYoungMemory(length);
-  return Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
+  return wrap(memory);
 }
 
 /** `length` bytes of mergeable memory, page-aligned unless the runtime refuses; see allocatePageAligned. */

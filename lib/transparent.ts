@@ -1,18 +1,22 @@
 // Transparent mode: Buffers an unchanged app makes, at or above a size threshold, come from the
-// page-aligned mergeable allocator, so that identical copies merge whole. It wraps the Buffer
-// factories JavaScript allocates through (Node's own fs, Buffer.concat and `new Buffer` call
-// them as looked up on Buffer, so they follow); memory Node allocates in C++ is untouched.
+// page-aligned mergeable allocator, so that identical copies merge whole. It replaces the
+// factories on Buffer with its own (alloc, allocUnsafe, allocUnsafeSlow, from, concat), which
+// do the work themselves; which of Node's own APIs reach them differs by Node version (the API
+// reference lists it). Memory Node allocates in C++ is untouched.
 //
 // What the app can observe stays Node's: every call whose arguments are unusual, too small or
 // invalid goes to Node's own function, which validates, throws and pools exactly as it does.
-// A placed Buffer has Node's length, byteOffset 0 and `buffer.byteLength` equal to its length
-// (as Node gives for anything it does not pool). Like Node's, allocUnsafe memory may hold an
-// earlier Buffer's bytes; what alloc zero-fills is zero.
+// The one difference is layout: a placed Buffer has byteOffset 0 and its own ArrayBuffer, as
+// Node gives for what it does not pool; Node may pool below Buffer.poolSize / 2 (32 KiB from
+// Node 24), the mode never pools what it places. allocUnsafe memory may hold an earlier
+// Buffer's bytes, as Node's may, unless Node was started with --zero-fill-buffers.
 import { constants } from 'node:buffer';
 import { types } from 'node:util';
 import { allocatePageAligned } from './alloc.js';
 import { validateInteger, validateOptions } from './args.js';
+import { concatParts, copySource } from './buffer-sources.js';
 import { KsmUnsupportedError } from './errors.js';
+import { zeroFillBuffers } from './node-flags.js';
 
 /** Buffers and their bytes. */
 export interface BufferTally {
@@ -24,20 +28,20 @@ export interface BufferTally {
 export interface TransparentModeStats {
   /** Whether the mode is on in this thread. */
   enabled: boolean;
-  /** Buffers of at least this many bytes are placed (those Node pools stay in its pool). */
+  /** Buffers of at least this many bytes are placed. */
   threshold: number;
   /** Buffers placed in page-aligned mergeable memory. */
   placed: BufferTally;
   /** Buffers the mode left to Node, by reason. */
   left: {
-    /** Smaller than the threshold, or small enough for Node's pool (Buffer.poolSize / 2). */
+    /** Smaller than the threshold. */
     belowThreshold: BufferTally;
     /** The allocator could not give memory (ENOMEM, the mapping limit, or a runtime that
      *  refuses memory from outside its heap): Node allocated them as usual. */
     fallback: BufferTally;
-    /** Arguments the mode leaves to Node: Buffer.from of array-likes, typed arrays other
-     *  than Uint8Array, objects converted through valueOf or Symbol.toPrimitive; sizes that
-     *  are not integers. */
+    /** Arguments the mode leaves to Node: Buffer.from of objects converted through valueOf or
+     *  Symbol.toPrimitive, Proxies, subclasses, BigInt arrays, sources with their own `length`;
+     *  concat of anything but plain Uint8Arrays; sizes that are not integers; an alignment. */
     otherArguments: BufferTally;
   };
 }
@@ -47,10 +51,11 @@ export interface TransparentModeOptions {
   threshold?: number;
 }
 
-/** The default threshold: one page, which is also where Node stops pooling (poolSize / 2). */
+/** The default threshold: one page. A smaller placed Buffer would still take a whole page. */
 export const DEFAULT_THRESHOLD = 4096;
 
-type Factories = Pick<typeof Buffer, 'alloc' | 'allocUnsafe' | 'allocUnsafeSlow' | 'from'>;
+type Factories = Pick<typeof Buffer, 'alloc' | 'allocUnsafe' | 'allocUnsafeSlow' | 'from' | 'concat'>;
+const FACTORIES = ['alloc', 'allocUnsafe', 'allocUnsafeSlow', 'from', 'concat'] as const;
 
 const tally = (): BufferTally => ({ buffers: 0, bytes: 0 });
 const count = (into: BufferTally, bytes: number): void => {
@@ -67,14 +72,15 @@ let left = noneLeft();
  *  they are still the ones installed. */
 let installed: { node: Factories; ours: Factories } | undefined;
 
-const objectValueOf = Object.prototype.valueOf;
+// Node's own, taken at load, so that what the mode writes does not depend on what an app
+// patches later (Node's buffer.js uses its primordials for the same reason).
+const { byteLength, isEncoding } = Buffer;
+const { fill: bufferFill, write: bufferWrite } = Buffer.prototype;
+const { set: typedArraySet, subarray: typedArraySubarray } = Uint8Array.prototype;
 
-/** The smallest size to place for a call Node would serve from its pool below Buffer.poolSize / 2. */
-const pooledMinimum = (): number => Math.max(threshold, Buffer.poolSize >>> 1);
-
-/** Whether `size` is a length the mode places: an integer Node accepts, at least `minimum`. */
-const placeable = (size: unknown, minimum: number): size is number =>
-  typeof size === 'number' && size >= minimum && size <= constants.MAX_LENGTH && Number.isInteger(size);
+/** Whether `size` is a length the mode places: an integer Node accepts, at least the threshold. */
+const placeable = (size: unknown): size is number =>
+  typeof size === 'number' && size >= threshold && size <= constants.MAX_LENGTH && Number.isInteger(size);
 
 /**
  * Page-aligned memory, or null (counted) when the allocator cannot give it. Unzeroed it may hold
@@ -91,113 +97,119 @@ function place(size: number, zeroed: boolean): Buffer | null {
   return buffer;
 }
 
-/**
- * Counts a Buffer Node made for a call the mode did not place. Node's functions may come back
- * through ours (Node 20's Buffer.from of a long string calls Buffer.allocUnsafeSlow), which
- * then placed and counted it: `placedBefore` tells.
- */
-function leftToNode(buffer: Buffer, minimum: number, placedBefore: number): Buffer {
-  if (placed.buffers !== placedBefore) return buffer;
-  count(buffer.length < minimum ? left.belowThreshold : left.otherArguments, buffer.length);
+function counted(buffer: Buffer): Buffer {
+  count(placed, buffer.length);
   return buffer;
 }
 
-// Set while Node's own function serves a call the allocator could not: if it comes back
-// through ours, it must not try (and count) the allocator a second time.
-let nodeOnly = false;
+// Set while one of Node's functions serves a call: Node's functions may call Buffer's
+// factories (which, on some versions, are ours); those calls then go straight to Node, so that
+// what the mode places and counts never depends on how a version of Node is built.
+let insideNode = false;
 
-function fallBack<T>(make: () => T): T {
-  nodeOnly = true;
+/** Node's function for a call the mode does not place, counted by why (a fallback is counted already). */
+function leaveToNode(make: () => Buffer, fallback: boolean): Buffer {
+  if (insideNode) return make();
+  insideNode = true;
+  let buffer: Buffer;
   try {
-    return make();
+    buffer = make();
   } finally {
-    nodeOnly = false;
+    insideNode = false;
   }
+  if (!fallback) count(buffer.length < threshold ? left.belowThreshold : left.otherArguments, buffer.length);
+  return buffer;
 }
 
-function wrapFactories(nodes: Factories): Factories {
+function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
   // Node's functions are called with Buffer as `this`, as the app would have called them.
-  const nodeAlloc = (size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer =>
-    nodes.alloc.call(Buffer, size, fill, encoding);
-  const nodeAllocUnsafe = (size: number): Buffer => nodes.allocUnsafe.call(Buffer, size);
-  const nodeAllocUnsafeSlow = (size: number): Buffer => nodes.allocUnsafeSlow.call(Buffer, size);
-  const nodeFrom = (value: unknown, encodingOrOffset: unknown, length: unknown): Buffer =>
-    (nodes.from as (...args: unknown[]) => Buffer).call(Buffer, value, encodingOrOffset, length);
+  const node = <K extends keyof Factories>(key: K, args: unknown[]): Buffer =>
+    Reflect.apply(nodes[key] as (...a: unknown[]) => Buffer, Buffer, args);
+  /** Node's function for this call: not placed (counted), or (fallback) when the allocator had no memory. */
+  const toNode = (key: keyof Factories, args: unknown[], fallback = false) => leaveToNode(() => node(key, args), fallback);
 
   const alloc = function alloc(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
-    if (nodeOnly) return nodeAlloc(size, fill, encoding);
-    if (!placeable(size, threshold)) return leftToNode(nodeAlloc(size, fill, encoding), threshold, placed.buffers);
+    const args = [size, fill, encoding];
+    if (insideNode || !placeable(size)) return toNode('alloc', args);
     const buffer = place(size, true);
-    if (buffer === null) return fallBack(() => nodeAlloc(size, fill, encoding));
+    if (buffer === null) return toNode('alloc', args, true);
     // Node fills through the same _fill as Buffer.prototype.fill; zero needs no filling.
-    if (fill !== undefined && fill !== 0) buffer.fill(fill as string, 0, size, encoding as BufferEncoding);
-    count(placed, size);
-    return buffer;
+    if (fill !== undefined && fill !== 0) Reflect.apply(bufferFill, buffer, [fill, 0, size, encoding]);
+    return counted(buffer);
   };
-  const allocUnsafe = function allocUnsafe(size: number): Buffer {
-    if (nodeOnly) return nodeAllocUnsafe(size);
-    const minimum = pooledMinimum();
-    if (!placeable(size, minimum)) return leftToNode(nodeAllocUnsafe(size), minimum, placed.buffers);
-    return counted(place(size, false)) ?? fallBack(() => nodeAllocUnsafe(size));
+  // Node 26 added an `alignment` argument: given, the call is Node's to serve.
+  const unsafe = (key: 'allocUnsafe' | 'allocUnsafeSlow') => function (size: number, ...rest: unknown[]): Buffer {
+    const args = [size, ...rest];
+    if (insideNode || !placeable(size) || rest[0] !== undefined) return toNode(key, args);
+    const buffer = place(size, zeroFill);
+    return buffer === null ? toNode(key, args, true) : counted(buffer);
   };
-  const allocUnsafeSlow = function allocUnsafeSlow(size: number): Buffer {
-    if (nodeOnly) return nodeAllocUnsafeSlow(size);
-    if (!placeable(size, threshold)) return leftToNode(nodeAllocUnsafeSlow(size), threshold, placed.buffers);
-    return counted(place(size, false)) ?? fallBack(() => nodeAllocUnsafeSlow(size));
-  };
-  const from = function from(value: unknown, encodingOrOffset?: unknown, length?: unknown): Buffer {
-    if (nodeOnly) return nodeFrom(value, encodingOrOffset, length);
-    if (typeof value === 'string') return fromString(value, encodingOrOffset);
-    // Not an object: Node's TypeError. An ArrayBuffer: a view over it, not a copy.
-    if (typeof value !== 'object' || value === null || types.isAnyArrayBuffer(value)) {
-      return nodeFrom(value, encodingOrOffset, length);
-    }
-    const minimum = pooledMinimum();
-    // Node first converts through valueOf(); a Uint8Array or an array whose valueOf is the
-    // standard one converts to itself, and Node then copies its elements.
-    if ((value as { valueOf: unknown }).valueOf !== objectValueOf || !(types.isUint8Array(value) || Array.isArray(value))) {
-      return leftToNode(nodeFrom(value, encodingOrOffset, length), minimum, placed.buffers);
-    }
-    const source = value as ArrayLike<number>;
-    if (!placeable(source.length, minimum)) return leftToNode(nodeFrom(value, encodingOrOffset, length), minimum, placed.buffers);
-    const buffer = place(source.length, false);
-    if (buffer === null) return fallBack(() => nodeFrom(value, encodingOrOffset, length));
-    buffer.set(source); // every byte
-    count(placed, buffer.length);
-    return buffer;
-  };
-  /** A string: placed when its byte length is large enough and written exactly. */
-  function fromString(value: string, encoding: unknown): Buffer {
-    const named = typeof encoding === 'string' && encoding.length !== 0;
-    const minimum = pooledMinimum();
-    // An encoding given as a non-empty string must be one Node knows (Node throws), and no
-    // encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here, unmeasured.
-    if ((named && !Buffer.isEncoding(encoding)) || value.length * 3 < minimum) {
-      return leftToNode(nodeFrom(value, encoding, undefined), minimum, placed.buffers);
-    }
-    const name = named ? encoding as BufferEncoding : 'utf8';
-    const size = Buffer.byteLength(value, name);
-    if (!placeable(size, minimum)) return leftToNode(nodeFrom(value, encoding, undefined), minimum, placed.buffers);
-    const buffer = place(size, false);
-    if (buffer === null) return fallBack(() => nodeFrom(value, encoding, undefined));
-    // byteLength can overestimate (invalid base64 or hex): what Node then gives (the view's
-    // length, its ArrayBuffer's) differs between versions, so Node makes this one.
-    if (buffer.write(value, 0, size, name) !== size) return leftToNode(nodeFrom(value, encoding, undefined), minimum, placed.buffers);
-    count(placed, size);
-    return buffer;
-  }
-  return { alloc, allocUnsafe, allocUnsafeSlow, from } as Factories;
-}
+  const allocUnsafe = unsafe('allocUnsafe');
+  const allocUnsafeSlow = unsafe('allocUnsafeSlow');
 
-function counted(buffer: Buffer | null): Buffer | null {
-  if (buffer !== null) count(placed, buffer.length);
-  return buffer;
+  const from = function from(value: unknown, encodingOrOffset?: unknown, length?: unknown): Buffer {
+    const args = [value, encodingOrOffset, length];
+    if (insideNode) return toNode('from', args);
+    if (typeof value === 'string') return fromString(value, encodingOrOffset, args);
+    // Not an object: Node's TypeError. An ArrayBuffer: a view over it, nothing to copy.
+    if (typeof value !== 'object' || value === null || types.isAnyArrayBuffer(value)) return toNode('from', args);
+    const copy = copySource(value);
+    if (copy === undefined || !placeable(copy.length)) return toNode('from', args);
+    const buffer = place(copy.length, false);
+    if (buffer === null) return toNode('from', args, true);
+    Reflect.apply(typedArraySet, buffer, [copy.source]); // every byte
+    return counted(buffer);
+  };
+  /** A string: placed when its byte length is large enough, written as Node writes it. */
+  function fromString(value: string, encoding: unknown, args: unknown[]): Buffer {
+    // Node: no encoding (or one that is not a string) is utf8; a name it does not know throws.
+    const name = typeof encoding === 'string' && encoding !== '' ? encoding as BufferEncoding : 'utf8';
+    // No encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here, unmeasured.
+    if (value.length * 3 < threshold || !isEncoding(name)) return toNode('from', args);
+    const size = byteLength(value, name);
+    if (!placeable(size)) return toNode('from', args);
+    const buffer = place(size, false);
+    if (buffer === null) return toNode('from', args, true);
+    const written = Reflect.apply(bufferWrite, buffer, [value, 0, size, name]) as number;
+    if (written === size) return counted(buffer);
+    // byteLength overestimates invalid base64 and hex: Node then gives the written bytes as a
+    // view over the whole allocation; past them, this one holds zeros, not an earlier Buffer's bytes.
+    Reflect.apply(bufferFill, buffer, [0, written]);
+    return counted(Reflect.apply(typedArraySubarray, buffer, [0, written]) as Buffer);
+  }
+
+  const concat = function concat(list: readonly Uint8Array[], totalLength?: number): Buffer {
+    const args = [list, totalLength];
+    if (insideNode) return toNode('concat', args);
+    const parts = concatParts(list);
+    const size = totalLength === undefined ? parts?.total : totalLength;
+    if (parts === undefined || !placeable(size)) return toNode('concat', args);
+    const buffer = place(size, false);
+    if (buffer === null) return toNode('concat', args, true);
+    let at = 0;
+    for (const item of parts.items) {
+      const bytes = Math.min(item.byteLength, size - at);
+      Reflect.apply(typedArraySet, buffer, [bytes === item.byteLength ? item : Reflect.apply(typedArraySubarray, item, [0, bytes]), at]);
+      at += bytes;
+    }
+    // A total longer than the parts: Node zero-fills the rest.
+    if (at < size) Reflect.apply(bufferFill, buffer, [0, at]);
+    return counted(buffer);
+  };
+
+  const ours = { alloc, allocUnsafe, allocUnsafeSlow, from, concat } as Factories;
+  // Each looks like Node's own: the same name, and the number of arguments this version declares.
+  for (const key of FACTORIES) {
+    Object.defineProperty(ours[key], 'name', { value: nodes[key].name });
+    Object.defineProperty(ours[key], 'length', { value: nodes[key].length });
+  }
+  return ours;
 }
 
 /**
  * Turns transparent mode on in this thread: from now on Buffer.alloc, allocUnsafe,
- * allocUnsafeSlow and from (copies), and through them Buffer.concat, `new Buffer` and the fs
- * readFile family, give Buffers of at least `threshold` bytes page-aligned mergeable memory.
+ * allocUnsafeSlow, from (copies) and concat, and Node's APIs that call them (docs/api.md lists
+ * which, by Node version), give Buffers of at least `threshold` bytes page-aligned mergeable memory.
  * Meant for start-up (NODE_KSM_MERGE=buffers does it through node-ksm/register). Calling it
  * again changes the threshold. Throws KsmUnsupportedError where KSM cannot be used, and
  * changes nothing then. Never for processes whose large Buffers hold secrets: see the
@@ -213,8 +225,8 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
   }
   threshold = wanted;
   if (installed !== undefined) return;
-  const node = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from };
-  installed = { node, ours: wrapFactories(node) };
+  const node = Object.fromEntries(FACTORIES.map((key) => [key, Buffer[key]])) as unknown as Factories;
+  installed = { node, ours: wrapFactories(node, zeroFillBuffers()) };
   placed = tally();
   left = noneLeft();
   Object.assign(Buffer, installed.ours);
@@ -227,7 +239,7 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
 export function disableTransparentMode(): void {
   if (installed === undefined) return;
   const { node, ours } = installed;
-  for (const key of Object.keys(node) as (keyof Factories)[]) {
+  for (const key of FACTORIES) {
     if (Buffer[key] === ours[key]) (Buffer as unknown as Record<string, unknown>)[key] = node[key];
   }
   installed = undefined;

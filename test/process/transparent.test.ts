@@ -28,24 +28,62 @@ function node(args: string[], { mode = false, env = {} }: { mode?: boolean; env?
 
 type Placement = Record<string, { placed: number; marked: boolean | undefined; length: number; byteOffset: number }>;
 const placements = (options: Parameters<typeof node>[1]) => {
-  const result = node([fixture('transparent-placement.cjs'), scratch], options);
+  const result = node([fixture('transparent-placement.cjs')], options);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as Placement;
 };
 
+interface CallLine {
+  case: string;
+  layout?: { byteOffset: number; arrayBuffer: number };
+  length?: number;
+  [key: string]: unknown;
+}
+
+/**
+ * Compares a differential run of buffer-calls.cjs in the mode with one in plain Node, line by
+ * line, so that a difference names its case. Everything the app observes must be the same but
+ * the layout of Buffers Node slices out of its pool (byteOffset > 0 or an ArrayBuffer larger
+ * than the Buffer), which the mode may place in memory of their own (byteOffset 0), as Node
+ * does above Buffer.poolSize / 2; below the threshold both are Node's pool, at offsets that
+ * move with what the mode took out of it. Returns the cases of 4096 bytes and up that the mode
+ * placed where Node pooled.
+ */
+function compareRuns(plainOut: string, modeOut: string): string[] {
+  const plain = plainOut.trim().split('\n').map((line) => JSON.parse(line) as CallLine);
+  const mode = modeOut.trim().split('\n').map((line) => JSON.parse(line) as CallLine);
+  expect(plain.length).toBeGreaterThan(2000);
+  const relaid: string[] = [];
+  for (let i = 0; i < plain.length; i++) {
+    const { layout: plainLayout, ...observed } = plain[i];
+    const { layout: modeLayout, ...modeObserved } = mode[i] ?? {};
+    expect(modeObserved).toEqual(observed);
+    if (JSON.stringify(plainLayout) === JSON.stringify(modeLayout)) continue;
+    const pooled = (layout: CallLine['layout']) => layout !== undefined && layout.arrayBuffer > (observed.length ?? 0);
+    expect({ case: observed.case, pooledByNode: pooled(plainLayout) }).toEqual({ case: observed.case, pooledByNode: true });
+    // byteOffset 0: placed (at or above the threshold), or the start of one of Node's pools.
+    if (modeLayout?.byteOffset === 0) {
+      if ((observed.length ?? 0) >= 4096) relaid.push(observed.case);
+    } else expect({ case: observed.case, pooledInTheMode: pooled(modeLayout) }).toEqual({ case: observed.case, pooledInTheMode: true });
+  }
+  expect(mode).toHaveLength(plain.length);
+  return relaid;
+}
+
 describe.skipIf(!linux)('transparent mode', () => {
   it('a differential run of every Buffer and fs call, plain Node and in the mode, prints the same', () => {
-    const plain = node([fixture('buffer-calls.cjs'), scratch]);
-    const mode = node([fixture('buffer-calls.cjs'), scratch], { mode: true });
+    const plain = node(['--expose-gc', fixture('buffer-calls.cjs'), scratch]);
+    const mode = node(['--expose-gc', fixture('buffer-calls.cjs'), scratch], { mode: true });
+    expect(plain.stderr).toBe('');
     expect(plain.status).toBe(0);
     expect(mode.status).toBe(0);
     const lines = mode.stdout.trim().split('\n');
     const { stats } = JSON.parse(lines.pop() ?? '{}');
-    const plainLines = plain.stdout.trim().split('\n');
-    expect(plainLines.length).toBeGreaterThan(2000);
-    // Line by line, so a difference names its case.
-    for (let i = 0; i < plainLines.length; i++) expect(lines[i]).toBe(plainLines[i]);
-    expect(lines).toHaveLength(plainLines.length);
+    const relaid = compareRuns(plain.stdout, lines.join('\n'));
+    // Where Node pools only below the threshold (Node 20 and 22: Buffer.poolSize is 8 KiB), the
+    // mode places nothing Node would pool, but where the fixture raises Buffer.poolSize.
+    if (Buffer.poolSize >>> 1 <= 4096) expect(relaid.filter((name) => !name.startsWith('poolSize 65536'))).toEqual([]);
+    else expect(relaid).toContain('from(ascii x 6000, utf8)');
     // And the mode was really at work in that run.
     expect(stats.enabled).toBe(true);
     expect(stats.placed.buffers).toBeGreaterThan(500);
@@ -53,9 +91,25 @@ describe.skipIf(!linux)('transparent mode', () => {
     expect(stats.left.fallback.buffers).toBe(0);
   }, 60_000);
 
+  it.each([
+    ['on the command line', ['--zero-fill-buffers'], {}],
+    ['in NODE_OPTIONS', [], { NODE_OPTIONS: '--zero-fill-buffers' }],
+  ])('--zero-fill-buffers %s: the mode zero-fills allocUnsafe and allocUnsafeSlow as Node does', (_where, flags, env) => {
+    const run = (mode: boolean) => node([...flags, '--expose-gc', fixture('buffer-calls.cjs'), scratch],
+      { mode, env: { ...env, BUFFER_CALLS_RAW: '1' } });
+    const plain = run(false);
+    const mode = run(true);
+    expect(plain.status).toBe(0);
+    expect(mode.status).toBe(0);
+    const rawLines = (out: string) => out.split('\n').filter((line) => line.includes('"raw '));
+    expect(rawLines(plain.stdout)).toHaveLength(8);
+    expect(rawLines(mode.stdout)).toHaveLength(8);
+    compareRuns(plain.stdout, mode.stdout.trim().split('\n').slice(0, -1).join('\n'));
+  }, 60_000);
+
   it('places every covered call at or above 4096 bytes in mergeable memory, and nothing below', () => {
     const results = placements({ mode: true });
-    expect(Object.keys(results)).toHaveLength(13 * 6);
+    expect(Object.keys(results)).toHaveLength(12 * 6);
     for (const [name, result] of Object.entries(results)) {
       const size = Number(name.split(' ').pop());
       const expected = size >= 4096
@@ -173,7 +227,7 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
       enableTransparentMode();
       const registry = new Registry();
       registerKsmMetrics(registry, { prefix: 'k_' });
-      const kept = [Buffer.from('m'.repeat(70_000)), Buffer.alloc(10), Buffer.from(new Uint16Array(5000))];
+      const kept = [Buffer.from('m'.repeat(70_000)), Buffer.alloc(10), Buffer.from(new String('s'.repeat(5000)))];
       const metrics = await registry.getMetricsAsJSON();
       const { placed, left } = transparentModeStats();
       const value = (name: string, reason?: string) =>
