@@ -3,6 +3,8 @@
 // instead of growing. MAX_LENGTH (4 GiB or more) is lowered for this file only, so that a
 // /proc file larger than it stands for one that grows while being read.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readFileMergeable, readFileMergeableAsync } from '../../lib/index.js';
 
@@ -26,6 +28,21 @@ describe.skipIf(!linux)(`with buffer.constants.MAX_LENGTH at ${LIMIT}`, () => {
     const error = await Promise.resolve().then(() => read('/proc/self/smaps')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect(error).toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE', message: expect.stringContaining(`greater than ${LIMIT} bytes`) });
+    expect(openFds()).toBe(before);
+  });
+
+  it.each(forms)('%s: a regular file larger than MAX_LENGTH throws ERR_FS_FILE_TOO_LARGE before reading', async (_how, read) => {
+    // A hole of 1 TiB: no disk, and a read of it would not end within the test's time. (The
+    // real MAX_LENGTH is 2^53 - 1 from Node 22, larger than any file system's largest file.)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-limit-'));
+    const sparse = path.join(dir, 'sparse');
+    fs.writeFileSync(sparse, '');
+    fs.truncateSync(sparse, 2 ** 40);
+    const before = openFds();
+    const error = await Promise.resolve().then(() => read(sparse)).catch((e: unknown) => e);
+    fs.rmSync(dir, { recursive: true });
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE', message: `File size (${2 ** 40}) is greater than ${LIMIT} bytes` });
     expect(openFds()).toBe(before);
   });
 

@@ -2,7 +2,6 @@
 // growing without end or blocking in open(); /proc and /sys files (regular, size 0) still read;
 // readFileMergeableAsync's AbortSignal behaves as fs.promises.readFile's, and no path leaks a fd.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { constants as bufferConstants } from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,18 +79,6 @@ describe.skipIf(!linux)('files that are not regular files', () => {
     const error = await Promise.resolve().then(() => read(dir)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KsmError);
     expect(error).toMatchObject({ code: 'EISDIR' });
-  });
-
-  it.each(forms)('%s: a regular file larger than buffer.constants.MAX_LENGTH throws ERR_FS_FILE_TOO_LARGE before reading', async (_how, read) => {
-    const sparse = path.join(dir, 'sparse');
-    fs.writeFileSync(sparse, '');
-    fs.truncateSync(sparse, bufferConstants.MAX_LENGTH + 1); // a hole: no disk, no reading
-    const before = openFds();
-    const error = await Promise.resolve().then(() => read(sparse)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RangeError);
-    expect(error).toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE' });
-    expect(openFds()).toBe(before);
-    fs.rmSync(sparse);
   });
 });
 
