@@ -1,6 +1,7 @@
-// npm run bench [-- --json] [-- --quick]: every figure measured side by side in this one run,
-// as a ratio to its baseline where it has one. --json prints only the JSON document on stdout
-// (progress goes to stderr). --quick is a short smoke run, for CI.
+// npm run bench [-- --json] [-- --quick] [-- --only NAME]: every figure measured side by side in
+// this one run, as a ratio to its baseline where it has one. --json prints only the JSON document
+// on stdout (progress goes to stderr). --quick is a short smoke run, for CI. --only (repeatable)
+// runs the groups whose name starts with NAME ('transparent mode' runs its cost and saving).
 import { parseArgs } from 'node:util';
 import { capabilities, ksmd, processStats } from 'node-ksm';
 import { allocFigures } from './alloc.mjs';
@@ -14,7 +15,10 @@ import { scanCostFigures } from './scan-cost.mjs';
 import { statsFigures } from './stats.mjs';
 import { transparentCostFigures, transparentFigures } from './transparent.mjs';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string', multiple: true } },
+});
+const chosen = ([name]) => values.only === undefined || values.only.some((prefix) => name.startsWith(prefix));
 const options = { quick: Boolean(values.quick) };
 const log = (text) => process.stderr.write(`${text}\n`);
 
@@ -31,7 +35,7 @@ const ksmdSuites = [...(processStats().mergingPages !== undefined ? [['savings',
 
 const started = Date.now();
 const figures = [];
-for (const [name, run] of suites) {
+for (const [name, run] of suites.filter(chosen)) {
   log(`bench: ${name}...`);
   figures.push(...await run(options));
 }
@@ -50,7 +54,7 @@ if (capabilities().canControlKsmd) {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    for (const [name, run] of ksmdSuites) {
+    for (const [name, run] of ksmdSuites.filter(chosen)) {
       log(`bench: ${name}...`);
       figures.push(...await run(options));
     }
