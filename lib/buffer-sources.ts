@@ -72,20 +72,23 @@ export function copySource(value: object): { source: ArrayLike<number>; length: 
 }
 
 /**
- * The items of Buffer.concat(list) and their total length, when every item is a plain
- * Uint8Array or Buffer (what Node sums and copies is then the same on every version);
+ * The items of Buffer.concat(list), their byte lengths and their total, when every item is a
+ * plain Uint8Array or Buffer (what Node sums and copies is then the same on every version);
  * undefined otherwise.
  */
-export function concatParts(list: unknown): { items: Uint8Array[]; total: number } | undefined {
+export function concatParts(list: unknown): { items: Uint8Array[]; lengths: number[]; total: number } | undefined {
   if (!Array.isArray(list) || types.isProxy(list)) return undefined;
   const items: Uint8Array[] = [];
+  const lengths: number[] = [];
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
     if (!types.isUint8Array(item) || hasOwn(item, 'length') ||
       (getPrototypeOf(item) !== Buffer.prototype && getPrototypeOf(item) !== Uint8Array.prototype)) return undefined;
+    const length = typedArrayByteLength.call(item);
     items.push(item);
-    total += typedArrayByteLength.call(item);
+    lengths.push(length);
+    total += length;
   }
-  return { items, total };
+  return { items, lengths, total };
 }

@@ -187,9 +187,10 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
     const buffer = place(size, false);
     if (buffer === null) return toNode('concat', args, true);
     let at = 0;
-    for (const item of parts.items) {
-      const bytes = Math.min(item.byteLength, size - at);
-      Reflect.apply(typedArraySet, buffer, [bytes === item.byteLength ? item : Reflect.apply(typedArraySubarray, item, [0, bytes]), at]);
+    for (let i = 0; i < parts.items.length && at < size; i++) {
+      const bytes = Math.min(parts.lengths[i], size - at);
+      const item = bytes === parts.lengths[i] ? parts.items[i] : Reflect.apply(typedArraySubarray, parts.items[i], [0, bytes]);
+      Reflect.apply(typedArraySet, buffer, [item, at]);
       at += bytes;
     }
     // A total longer than the parts: Node zero-fills the rest.

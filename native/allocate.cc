@@ -44,9 +44,10 @@ napi_value ToNapiValue(v8::Local<v8::Value> local) {
 // The largest ArrayBuffer the running V8 makes (V8 aborts past it): buffer.constants.MAX_LENGTH,
 // which the JS layer checks first. It is the runtime's, not the headers' this was built with:
 // 2^32 up to Node 21, 2^53 - 1 from Node 22.
+// Asked once: one process runs one Node.
 double MaxArrayBufferLength(Napi::Env env) {
-  const napi_node_version* version = Napi::VersionManagement::GetNodeVersion(env);
-  return version->major >= 22 ? kMaxSafeInteger : 4294967296.0;
+  static const double limit = Napi::VersionManagement::GetNodeVersion(env)->major >= 22 ? kMaxSafeInteger : 4294967296.0;
+  return limit;
 }
 
 }  // namespace
