@@ -9,6 +9,7 @@
             "native/advise.cc",
             "native/allocate.cc",
             "native/arena.cc",
+            "native/block_sample.cc",
             "native/byte_count.cc",
             "native/duplicate_count.cc",
             "native/frame_flags.cc",

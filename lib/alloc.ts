@@ -29,10 +29,20 @@ export function externalBuffersAllowed(): boolean | undefined {
 const TRIM_INTERVAL_MS = 1000;
 let trimTimer: NodeJS.Timeout | undefined;
 
+let trimmingHeld = false;
+
+/**
+ * @internal For tests of slot reuse: while held, the timer gives nothing back (a slot given back
+ * between a free and the next allocation is reused clean, not dirty, whatever the test meant).
+ */
+export function holdTrimming(hold: boolean): void {
+  trimmingHeld = hold;
+}
+
 function scheduleTrim(): void {
   if (trimTimer !== undefined) return;
   trimTimer = setInterval(() => {
-    if (native().trimAllocator()) return;
+    if (trimmingHeld || native().trimAllocator()) return;
     clearInterval(trimTimer);
     trimTimer = undefined;
   }, TRIM_INTERVAL_MS).unref();

@@ -17,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocate", Napi::Function::New(env, ksm::Allocate, "allocate"));
   exports.Set("allocatorStats", Napi::Function::New(env, ksm::AllocatorStatsValue, "allocatorStats"));
   exports.Set("trimAllocator", Napi::Function::New(env, ksm::TrimAllocator, "trimAllocator"));
+  exports.Set("advanceAllocatorEpoch", Napi::Function::New(env, ksm::AdvanceAllocatorEpoch, "advanceAllocatorEpoch"));
+  exports.Set("sampleAllocator", Napi::Function::New(env, ksm::SampleAllocator, "sampleAllocator"));
   exports.Set("externalBuffersAllowed",
               Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));

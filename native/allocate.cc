@@ -17,10 +17,12 @@
 
 #include <v8.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 
 #include "arena.h"
+#include "block_sample.h"
 #include "byte_count.h"
 #include "heap_marks.h"
 #include "syscall_error.h"
@@ -85,6 +87,32 @@ Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info) {
 
 Napi::Value TrimAllocator(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), TrimIdleAllocator());
+}
+
+Napi::Value AdvanceAllocatorEpoch(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), AdvanceEpoch());
+}
+
+Napi::Value SampleAllocator(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto mature_epoch = static_cast<uint32_t>(ByteCount(info[0], "matureEpoch", 0, 4294967295.0));
+  const size_t max_pages = ByteCount(info[1], "maxPages", 0, kMaxSamplePages);
+  std::vector<SamplePiece> pieces;
+  pieces.reserve(kBlockClasses * max_pages);
+  ClassTotals totals[kBlockClasses];
+  SampleLiveBlocks(mature_epoch, max_pages, &pieces, totals);
+  ClassPages pages[kBlockClasses];
+  const bool read = ReadSamplePages(pieces, pages);
+  Napi::Float64Array result = Napi::Float64Array::New(env, kBlockClasses * kSampleValues);
+  for (int c = 0; c < kBlockClasses; c++) {
+    double* values = result.Data() + c * kSampleValues;
+    values[0] = static_cast<double>(totals[c].blocks);
+    values[1] = static_cast<double>(totals[c].bytes);
+    values[2] = static_cast<double>(totals[c].pages);
+    values[3] = read ? static_cast<double>(pages[c].present) : std::nan("");
+    values[4] = read ? static_cast<double>(pages[c].shared) : std::nan("");
+  }
+  return result;
 }
 
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info) {

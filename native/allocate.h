@@ -16,6 +16,18 @@ Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info);
 // trimAllocator() -> boolean: TrimIdleAllocator, for the JS layer's idle timer.
 Napi::Value TrimAllocator(const Napi::CallbackInfo& info);
 
+// advanceAllocatorEpoch() -> number: AdvanceEpoch (arena.h), for transparent mode's timer.
+Napi::Value AdvanceAllocatorEpoch(const Napi::CallbackInfo& info);
+
+// sampleAllocator(matureEpoch, maxPages) -> Float64Array: for each block class (arena.h), five
+// numbers: live blocks, the bytes and the pages they hold, then, of up to maxPages (at most
+// kMaxSamplePages) data pages of live blocks made at or before matureEpoch, how many are
+// resident and how many of those are shared (merged); those two are NaN where
+// /proc/self/pagemap cannot be read.
+Napi::Value SampleAllocator(const Napi::CallbackInfo& info);
+constexpr int kSampleValues = 5;
+constexpr double kMaxSamplePages = 1024;
+
 // externalBuffersAllowed() -> boolean: whether this runtime accepts memory from outside its heap.
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info);
 

@@ -28,28 +28,41 @@ struct Arena {
   // when a new user needs it (0 for clean and never used slots). Freeing then costs no
   // memset, and a user who overwrites the whole block anyway (a copy) pays for no zeroing.
   std::vector<uint32_t> dirty_bytes;
+  // Per slot while a user holds it: the length asked for (0 when free), and the epoch it was
+  // taken in (the placement policy's evidence).
+  std::vector<uint32_t> lengths;
+  std::vector<uint32_t> epochs;
   uint32_t live = 0;
+  // For TrimIdleAllocator: the fewest kept slots since its last call (those at the front of
+  // kept_slots stayed unused all that time), and whether a slot was taken since.
+  size_t kept_low = 0;
+  bool taken_since_trim = false;
 };
 
 namespace {
 
-constexpr int kSizeClasses = 9;  // 1 << 8 == kMaxSlotPages
-static_assert((size_t{1} << (kSizeClasses - 1)) == kMaxSlotPages, "size classes cover the slot sizes");
 // Each arena is one mapping of this many bytes (address space only until pages are touched).
 constexpr size_t kArenaBytes = 64 * 1024 * 1024;
+
+// What the allocator records of each mapping it owns.
+struct Mapping {
+  Arena* arena;    // nullptr: a block's own mapping
+  uint32_t epoch;  // a block's own: the epoch it was made in
+};
 
 struct State {
   std::mutex mutex;
   std::vector<Arena*> classes[kSizeClasses];  // the arenas of each size class
-  RangeMap<Arena*> mappings;  // every mapping the allocator owns; nullptr: a block's own
+  RangeMap<Mapping> mappings;  // every mapping the allocator owns
   RangeMap<bool> unmarked;    // parts of live blocks their user unmarked
   size_t kept_bytes = 0;      // in kept slots, all classes
   size_t slot_bytes = 0;      // in live slots, all classes
   size_t peak_slot_bytes = 0;  // their most since the last trim
   size_t own_blocks = 0;      // blocks with a mapping of their own
   size_t own_bytes = 0;
-  uint64_t allocations = 0;
-  uint64_t allocations_at_last_trim = 0;
+  ClassTotals totals[kBlockClasses];  // live blocks by class
+  uint32_t epoch = 0;
+  uint32_t sample_calls = 0;
 };
 
 // Never destroyed: V8 may free a block on another thread while the process exits.
@@ -87,9 +100,29 @@ uint32_t Pop(std::vector<uint32_t>* slots) {
   return slot;
 }
 
-Block SlotBlock(Arena* arena, uint32_t slot) {
+size_t PagesOf(size_t length) { return (length + PageSize() - 1) / PageSize(); }
+
+void AddTotals(int block_class, size_t length) {
+  ClassTotals& totals = state().totals[block_class];
+  totals.blocks++;
+  totals.bytes += length;
+  totals.pages += PagesOf(length);
+}
+
+void SubtractTotals(int block_class, size_t length) {
+  ClassTotals& totals = state().totals[block_class];
+  totals.blocks--;
+  totals.bytes -= length;
+  totals.pages -= PagesOf(length);
+}
+
+Block SlotBlock(Arena* arena, uint32_t slot, size_t length) {
   State& s = state();
   arena->live++;
+  arena->taken_since_trim = true;
+  arena->lengths[slot] = static_cast<uint32_t>(length);
+  arena->epochs[slot] = s.epoch;
+  AddTotals(arena->size_class, length);
   s.slot_bytes += arena->slot_bytes;
   s.peak_slot_bytes = std::max(s.peak_slot_bytes, s.slot_bytes);
   return {arena->base + size_t{slot} * arena->slot_bytes, arena->slot_bytes, arena};
@@ -101,20 +134,21 @@ uint32_t SlotOf(const Arena* arena, const uint8_t* data) {
 
 // Takes a slot of the class: a kept (resident) one from any arena first, so churn reuses
 // pages already faulted in. Called with the mutex held.
-bool TakeSlot(std::vector<Arena*>& arenas, Block* block) {
+bool TakeSlot(std::vector<Arena*>& arenas, size_t length, Block* block) {
   for (Arena* arena : arenas) {
     if (arena->kept_slots.empty()) continue;
     state().kept_bytes -= arena->slot_bytes;
-    *block = SlotBlock(arena, Pop(&arena->kept_slots));
+    *block = SlotBlock(arena, Pop(&arena->kept_slots), length);
+    arena->kept_low = std::min(arena->kept_low, arena->kept_slots.size());
     return true;
   }
   for (Arena* arena : arenas) {
     if (!arena->clean_slots.empty()) {
-      *block = SlotBlock(arena, Pop(&arena->clean_slots));
+      *block = SlotBlock(arena, Pop(&arena->clean_slots), length);
       return true;
     }
     if (arena->next_unused < arena->slot_count) {
-      *block = SlotBlock(arena, arena->next_unused++);
+      *block = SlotBlock(arena, arena->next_unused++, length);
       return true;
     }
   }
@@ -145,20 +179,22 @@ void OnEmptied(Arena* arena) {
   }
 }
 
-// MADV_DONTNEED on the kept slots, adjacent ones in one call; they become clean.
-void DropKeptSlots(Arena* arena) {
+// MADV_DONTNEED on the `count` oldest kept slots, adjacent ones in one call; they become clean.
+// (Room for them in clean_slots was reserved with the arena.)
+void DropOldestKept(Arena* arena, size_t count) {
   std::vector<uint32_t>& kept = arena->kept_slots;
-  std::sort(kept.begin(), kept.end());
-  for (size_t i = 0; i < kept.size();) {
+  const auto oldest = kept.begin() + static_cast<std::ptrdiff_t>(count);
+  std::sort(kept.begin(), oldest);
+  for (size_t i = 0; i < count;) {
     size_t j = i + 1;
-    while (j < kept.size() && kept[j] == kept[j - 1] + 1) j++;
+    while (j < count && kept[j] == kept[j - 1] + 1) j++;
     madvise(arena->base + size_t{kept[i]} * arena->slot_bytes, (j - i) * arena->slot_bytes, MADV_DONTNEED);
     i = j;
   }
-  for (const uint32_t slot : kept) arena->dirty_bytes[slot] = 0;
-  state().kept_bytes -= kept.size() * arena->slot_bytes;
-  arena->clean_slots.insert(arena->clean_slots.end(), kept.begin(), kept.end());
-  kept.clear();
+  for (auto it = kept.begin(); it != oldest; ++it) arena->dirty_bytes[*it] = 0;
+  state().kept_bytes -= count * arena->slot_bytes;
+  arena->clean_slots.insert(arena->clean_slots.end(), kept.begin(), oldest);
+  kept.erase(kept.begin(), oldest);
 }
 
 // The bytes of a slot taken for `length` bytes that must be zeroed before its user sees it:
@@ -195,10 +231,10 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
     if (error.err != 0) return error;
     *block = {data, pages * page_size, nullptr};
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.mappings.Assign(Address(data), Address(data) + block->bytes, nullptr);
+    s.mappings.Assign(Address(data), Address(data) + block->bytes, {nullptr, s.epoch});
     s.own_blocks++;
     s.own_bytes += block->bytes;
-    s.allocations++;
+    AddTotals(kSizeClasses, length);
     return error;
   }
   const int size_class = SizeClassOf(pages);
@@ -206,8 +242,7 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
   ZeroRange zero;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.allocations++;
-    taken = TakeSlot(s.classes[size_class], block);
+    taken = TakeSlot(s.classes[size_class], length, block);
     if (taken) zero = TakeDirtyBytes(*block, length, zeroed);
   }
   if (taken) {
@@ -228,6 +263,8 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
     arena->clean_slots.reserve(arena->slot_count);
     arena->kept_slots.reserve(arena->slot_count);
     arena->dirty_bytes.assign(arena->slot_count, 0);
+    arena->lengths.assign(arena->slot_count, 0);
+    arena->epochs.assign(arena->slot_count, 0);
   } catch (const std::bad_alloc&) {
     delete arena;
     return {ENOMEM, "mmap"};
@@ -245,8 +282,8 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
     delete arena;
     return {ENOMEM, "mmap"};
   }
-  s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, arena);
-  *block = SlotBlock(arena, 0);
+  s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, {arena, 0});
+  *block = SlotBlock(arena, 0, length);
   return {0, nullptr};
 }
 
@@ -260,6 +297,7 @@ void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
     s.unmarked.Erase(begin, end);
     s.own_blocks--;
     s.own_bytes -= end - begin;
+    SubtractTotals(kSizeClasses, length);
     lock.unlock();
     munmap(data, end - begin);
     return;
@@ -272,6 +310,8 @@ void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
   }
   s.slot_bytes -= arena->slot_bytes;
   const uint32_t slot = SlotOf(arena, data);
+  arena->lengths[slot] = 0;
+  SubtractTotals(arena->size_class, length);
   uint32_t& dirty = arena->dirty_bytes[slot];
   const bool keep = s.kept_bytes + arena->slot_bytes <= std::max(kMinKeptBytes, s.peak_slot_bytes);
   if (keep) {
@@ -324,18 +364,17 @@ void RemarkAllocator() {
 bool TrimIdleAllocator() {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.allocations != s.allocations_at_last_trim) {
-    s.allocations_at_last_trim = s.allocations;
-  } else {
-    s.peak_slot_bytes = s.slot_bytes;
-    for (std::vector<Arena*>& arenas : s.classes) {
-      for (size_t i = arenas.size(); i-- > 0;) {
-        if (arenas[i]->live == 0) {
-          Unmap(arenas[i]);
-        } else if (!arenas[i]->kept_slots.empty()) {
-          DropKeptSlots(arenas[i]);
-        }
+  s.peak_slot_bytes = s.slot_bytes;
+  for (std::vector<Arena*>& arenas : s.classes) {
+    for (size_t i = arenas.size(); i-- > 0;) {
+      Arena* arena = arenas[i];
+      if (arena->live == 0 && !arena->taken_since_trim) {
+        Unmap(arena);
+        continue;
       }
+      if (arena->kept_low > 0) DropOldestKept(arena, arena->kept_low);
+      arena->kept_low = arena->kept_slots.size();
+      arena->taken_since_trim = false;
     }
   }
   for (const std::vector<Arena*>& arenas : s.classes) {
@@ -356,6 +395,82 @@ AllocatorStats GetAllocatorStats() {
     }
   }
   return stats;
+}
+
+uint32_t AdvanceEpoch() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return ++s.epoch;
+}
+
+namespace {
+
+// Slots looked at per class and call, whatever they hold: bounds the time the lock is held.
+constexpr uint32_t kMaxSlotsVisited = 16384;
+
+// A different starting point on each call, so that samples move over the whole class.
+uint32_t Scatter(uint32_t value) {
+  value ^= value >> 16;
+  value *= 0x7feb352dU;
+  value ^= value >> 15;
+  value *= 0x846ca68bU;
+  return value ^ (value >> 16);
+}
+
+// Adds the data pages of [begin, begin + length) to the sample, within the class's budget.
+void AddPiece(uintptr_t begin, size_t length, int block_class, size_t max_pages, size_t* taken,
+              std::vector<SamplePiece>* pieces) {
+  const size_t pages = std::min(PagesOf(length), max_pages - *taken);
+  pieces->push_back({begin, static_cast<uint32_t>(pages), static_cast<uint8_t>(block_class)});
+  *taken += pages;
+}
+
+// Mature live slots of one size class, in slot order from a scattered start (adjacent slots
+// make adjacent pieces, read together). Called with the mutex held.
+void SampleSlots(const std::vector<Arena*>& arenas, uint32_t mature_epoch, size_t max_pages, uint32_t seed,
+                 std::vector<SamplePiece>* pieces) {
+  size_t taken = 0;
+  uint32_t visited = 0;
+  const size_t first = seed % arenas.size();
+  for (size_t k = 0; k < arenas.size() && taken < max_pages && visited < kMaxSlotsVisited; k++) {
+    const Arena* arena = arenas[(first + k) % arenas.size()];
+    const uint32_t used = arena->next_unused;  // slots past it were never handed out
+    if (used == 0) continue;
+    const uint32_t start = Scatter(seed + static_cast<uint32_t>(k)) % used;
+    for (uint32_t j = 0; j < used && taken < max_pages && visited < kMaxSlotsVisited; j++, visited++) {
+      const uint32_t slot = (start + j) % used;
+      if (arena->lengths[slot] == 0 || arena->epochs[slot] > mature_epoch) continue;
+      AddPiece(Address(arena->base) + size_t{slot} * arena->slot_bytes, arena->lengths[slot], arena->size_class,
+               max_pages, &taken, pieces);
+    }
+  }
+}
+
+}  // namespace
+
+void SampleLiveBlocks(uint32_t mature_epoch, size_t max_pages, std::vector<SamplePiece>* pieces,
+                      ClassTotals totals[kBlockClasses]) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  std::copy(s.totals, s.totals + kBlockClasses, totals);
+  if (max_pages == 0) return;
+  const uint32_t seed = Scatter(++s.sample_calls);
+  for (int size_class = 0; size_class < kSizeClasses; size_class++) {
+    if (!s.classes[size_class].empty()) SampleSlots(s.classes[size_class], mature_epoch, max_pages, seed, pieces);
+  }
+  // Blocks with mappings of their own: their first pages, from a scattered one on.
+  if (s.own_blocks == 0) return;
+  size_t taken = 0;
+  size_t skip = seed % s.own_blocks;
+  for (const auto& [begin, mapping] : s.mappings.ranges()) {
+    if (mapping.value.arena != nullptr || mapping.value.epoch > mature_epoch) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    AddPiece(begin, mapping.end - begin, kSizeClasses, max_pages, &taken, pieces);
+    if (taken >= max_pages) break;
+  }
 }
 
 }  // namespace ksm

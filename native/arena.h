@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace ksm {
 
@@ -46,9 +47,10 @@ bool NoteAdvised(uintptr_t begin, uintptr_t end, bool mergeable);
 // PR_SET_MEMORY_MERGE 0 clears the mark on every mapping of the process, ours included.
 void RemarkAllocator();
 
-// Returns spare memory to the kernel if nothing was allocated since the previous call: kept
-// slots' pages (MADV_DONTNEED) and empty arenas (munmap), and starts a new peak for the budget. Returns whether the allocator still
-// holds anything (live blocks or spare memory), i.e. whether calling again may do something.
+// Called on a timer (about once a second). Returns to the kernel what stayed unused since the
+// previous call: kept slots that no allocation took in that time (MADV_DONTNEED), and arenas
+// that stayed empty (munmap). Starts a new peak for the kept budget. Returns whether the
+// allocator still holds anything, i.e. whether calling again may do something.
 bool TrimIdleAllocator();
 
 // What the allocator holds now, for tests and diagnostics.
@@ -63,6 +65,32 @@ AllocatorStats GetAllocatorStats();
 
 // Blocks larger than this get a mapping of their own.
 constexpr size_t kMaxSlotPages = 256;
+// Block classes: slots of 1, 2, 3-4, ... 129-256 pages (one arena list each), then every
+// block with a mapping of its own.
+constexpr int kSizeClasses = 9;
+constexpr int kBlockClasses = kSizeClasses + 1;
+static_assert((size_t{1} << (kSizeClasses - 1)) == kMaxSlotPages, "size classes cover the slot sizes");
+
+// Evidence for transparent mode's placement policy (lib/placement.ts), per block class.
+struct ClassTotals {
+  size_t blocks = 0;  // live blocks
+  size_t bytes = 0;   // the lengths they were asked for
+  size_t pages = 0;   // the pages those lengths reach
+};
+// One live block's pages that hold its data: [begin, begin + pages * page size).
+struct SamplePiece {
+  uintptr_t begin;
+  uint32_t pages;
+  uint8_t block_class;
+};
+// Every allocation records the epoch current when it was made; the caller advances it on its
+// timer and remembers what ksmd had done by each, to tell blocks ksmd has had time to see.
+uint32_t AdvanceEpoch();
+// The live totals of every class, and up to `max_pages` data pages per class of live blocks
+// made at or before `mature_epoch`, taken from a different place on each call. `pieces` must
+// have room reserved for kBlockClasses * max_pages entries (nothing here allocates).
+void SampleLiveBlocks(uint32_t mature_epoch, size_t max_pages, std::vector<SamplePiece>* pieces,
+                      ClassTotals totals[kBlockClasses]);
 // Freed slots are kept resident, process-wide, so churn does not fault pages in again: as much
 // as the slots live at the peak since the last trim (V8 frees external memory in batches after
 // a GC, so a loop's buffers all come back at once), and at least this much.

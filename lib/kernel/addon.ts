@@ -31,9 +31,13 @@ export interface NativeBinding {
   pageSpan(view: MemoryLike): PageSpan;
   /** @internal Diagnostics: what the page-aligned allocator holds now (all threads). */
   allocatorStats(): AllocatorStats;
-  /** Returns spare memory to the kernel if nothing was allocated since the last call; whether
-   *  the allocator still holds anything a later call could return. */
+  /** Returns spare memory that stayed unused since the last call; whether the allocator still
+   *  holds anything a later call could return. */
   trimAllocator(): boolean;
+  /** Starts a new allocator epoch; returns it (native/allocate.h). */
+  advanceAllocatorEpoch(): number;
+  /** Per block class, live totals and a pagemap sample of mature blocks (native/allocate.h). */
+  sampleAllocator(matureEpoch: number, maxPages: number): Float64Array;
   /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
   externalBuffersAllowed(): boolean;
   /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { externalBuffersAllowed } from '../../lib/alloc.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalBuffersAllowed, holdTrimming } from '../../lib/alloc.js';
 import {
   allocMergeable, isMarkedMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
 } from '../../lib/index.js';
@@ -177,6 +177,10 @@ function readMemory(address: number, length: number): Buffer {
 }
 
 describe.skipIf(!linux)('reusing freed memory', () => {
+  // A trim between a free and the next allocation would give the slot back clean: these tests
+  // are about slots reused dirty, so the timer holds off (on a busy machine it may tick between).
+  beforeAll(() => holdTrimming(true));
+  afterAll(() => holdTrimming(false));
   it.each([['allocMergeable', (size: number) => allocMergeable(size)],
     ['mergeableFrom', (size: number) => mergeableFrom(Buffer.alloc(size, 7))]] as const)(
     '%s in a slot that held more: its last page reads zero past the end of the Buffer, where no view reaches', async (_how, make) => {
@@ -220,6 +224,7 @@ describe.skipIf(!linux)('reusing freed memory', () => {
   it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
     'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
       expect(globalThis.gc).toBeTypeOf('function');
+      await collect(); // earlier tests' Buffers freed first: freed slots are reused newest first
       const keep = allocMergeable(size); // keeps the arena mapped, so its freed slots are reused
       let used: Buffer[] | undefined = Array.from({ length: 64 }, () => allocMergeable(size, 0xee));
       const addresses = new Set(used.map(address));
