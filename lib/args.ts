@@ -1,6 +1,6 @@
 // Every argument check of the public calls: Node's error codes, messages naming the argument.
 import { constants as bufferConstants } from 'node:buffer';
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 import type { MemoryLike } from './kernel/addon.js';
 
@@ -47,6 +47,13 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
   if (!Number.isInteger(value) || value < min || value > max) {
     throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value);
   }
+}
+
+/** One of `choices`, as Node's ERR_INVALID_ARG_VALUE says it. */
+export function validateOneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): asserts value is T {
+  if (choices.includes(value as T)) return;
+  const list = choices.map((choice) => `'${choice}'`).join(', ');
+  throw invalidArgValue(`The property '${name}' must be one of: ${list}. Received ${inspect(value)}`, 'ERR_INVALID_ARG_VALUE');
 }
 
 /** An options argument: undefined or a plain object. */

@@ -20,6 +20,7 @@ export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from '
 export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';
 export {
   disableTransparentMode, enableTransparentMode, transparentModeStats,
-  type BufferTally, type TransparentModeOptions, type TransparentModeStats,
+  type BufferTally, type TransparentModeClass, type TransparentModeOptions, type TransparentModeStats,
 } from './transparent.js';
+export type { Placement, PlacementReason } from './placement.js';
 export { waitForMerge, watch, type KsmSnapshot, type WaitForMergeOptions, type WatchOptions } from './watch.js';

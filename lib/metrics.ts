@@ -3,7 +3,7 @@
 import type { Registry } from 'prom-client';
 import { validateMetricsOptions, validateRegistry } from './args.js';
 import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
-import { transparentModeStats } from './transparent.js';
+import { transparentModeStats, type TransparentModeClass } from './transparent.js';
 
 type PromClient = typeof import('prom-client');
 
@@ -65,8 +65,9 @@ type Aggregator = 'sum' | 'first' | 'max';
  * older kernel's missing file or line) gets no metric. Where transparent mode is on when this
  * is called, four counters say what it did in this thread: ksm_transparent_placed_buffers_total
  * and ksm_transparent_placed_bytes_total, and ksm_transparent_left_buffers_total and
- * ksm_transparent_left_bytes_total with a `reason` label (belowThreshold, fallback,
- * otherArguments).
+ * ksm_transparent_left_bytes_total with a `reason` label (belowThreshold, notPlacing, fallback,
+ * otherArguments); and two gauges per class of Buffers (label `pages`) say what it decided:
+ * ksm_transparent_class_placing (1 or 0, label `reason`) and ksm_transparent_class_merged_ratio.
  */
 export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOptions): void {
   validateRegistry(registry);
@@ -147,4 +148,27 @@ function transparentModeCounters(client: PromClient, registers: Registry[], pref
       },
     });
   }
+  const classGauge = (name: string, help: string, extra: string[], set: (gauge: InstanceType<PromClient['Gauge']>, state: TransparentModeClass, pages: string) => void) =>
+    new client.Gauge({
+      name: prefix + name,
+      help,
+      labelNames: [...labelNames, 'pages', ...extra],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of transparentModeStats().classes) set(this, state, classLabel(state));
+      },
+    });
+  classGauge('transparent_class_placing', 'Whether transparent mode places Buffers of these pages now (1) or not (0), and why', ['reason'],
+    (gauge, state, pages) => gauge.set({ ...labels, pages, reason: state.reason }, state.placing ? 1 : 0));
+  classGauge('transparent_class_merged_ratio', 'Share of the sampled pages of placed Buffers of these pages that ksmd merged', [],
+    (gauge, state, pages) => {
+      if (state.mergedShare !== undefined) gauge.set({ ...labels, pages }, state.mergedShare);
+    });
+}
+
+/** A class's `pages` label: "1", "3-4", "257+". */
+function classLabel({ minPages, maxPages }: TransparentModeClass): string {
+  if (maxPages === undefined) return `${minPages}+`;
+  return minPages === maxPages ? String(minPages) : `${minPages}-${maxPages}`;
 }

@@ -3,7 +3,8 @@
 // runs:
 //   1        process-wide merge (every private anonymous mapping mergeable)
 //   buffers  transparent mode: Buffers of at least NODE_KSM_BUFFER_THRESHOLD bytes (default
-//            4096) in page-aligned mergeable memory
+//            4096) in page-aligned mergeable memory, where it pays (NODE_KSM_PLACEMENT=always:
+//            whatever ksmd does)
 // It never stops the app from starting: where that cannot be done it prints one warning to
 // stderr and the app runs as it would without it.
 //
@@ -14,6 +15,7 @@
 // stderr, since that is a mistake and not a choice.
 import { constants } from 'node:buffer';
 import { enableProcessMerge } from './process-merge.js';
+import type { Placement } from './placement.js';
 import { DEFAULT_THRESHOLD, enableTransparentMode } from './transparent.js';
 
 const warn = (text: string) => process.stderr.write(`node-ksm: ${text}\n`);
@@ -30,6 +32,15 @@ function bufferThreshold(): number {
   return DEFAULT_THRESHOLD;
 }
 
+/** NODE_KSM_PLACEMENT, or the default (said once) when it is not a placement. */
+function placement(): Placement {
+  const text = process.env.NODE_KSM_PLACEMENT;
+  if (text === undefined || text === '' || text === 'adaptive') return 'adaptive';
+  if (text === 'always') return text;
+  warn(`NODE_KSM_PLACEMENT=${JSON.stringify(text)} is neither adaptive nor always: using adaptive`);
+  return 'adaptive';
+}
+
 const setting = process.env.NODE_KSM_MERGE;
 if (setting === '1') {
   try {
@@ -39,7 +50,7 @@ if (setting === '1') {
   }
 } else if (setting === 'buffers') {
   try {
-    enableTransparentMode({ threshold: bufferThreshold() });
+    enableTransparentMode({ threshold: bufferThreshold(), placement: placement() });
   } catch (error) {
     warn(`NODE_KSM_MERGE=buffers, but Buffers stay Node's own: ${reason(error)}`);
   }

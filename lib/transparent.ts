@@ -13,10 +13,15 @@
 import { constants } from 'node:buffer';
 import { types } from 'node:util';
 import { allocatePageAligned } from './alloc.js';
-import { validateInteger, validateOptions } from './args.js';
+import { validateInteger, validateOneOf, validateOptions } from './args.js';
 import { concatParts, copySource } from './buffer-sources.js';
 import { KsmUnsupportedError } from './errors.js';
+import { pageSize } from './kernel/page-size.js';
 import { zeroFillBuffers } from './node-flags.js';
+import {
+  CLASS_COUNT, classOf, classPages, placementClasses, placementMode, placingClass, startPlacement, stopPlacement,
+  type Placement, type PlacementReason,
+} from './placement.js';
 
 /** Buffers and their bytes. */
 export interface BufferTally {
@@ -24,18 +29,41 @@ export interface BufferTally {
   bytes: number;
 }
 
+/** One class of Buffers, by the pages they take, and what the mode decided for it. */
+export interface TransparentModeClass {
+  /** Buffers that take from minPages to maxPages pages (undefined: any number more). */
+  minPages: number;
+  maxPages: number | undefined;
+  /** Whether Buffers of this class are placed now, and why (docs/api.md, "Where it places"). */
+  placing: boolean;
+  reason: PlacementReason;
+  /** Placed by this thread since the mode was enabled. */
+  placed: BufferTally;
+  /** Left to Node because the class was not placing. */
+  notPlaced: BufferTally;
+  /** Resident pages of placed Buffers in the latest samples (all threads' Buffers of the class
+   *  that ksmd has had time to scan; a decaying sum over recent checks)... */
+  sampledPages: number;
+  /** ...and the share of them that is merged; undefined until something was sampled. */
+  mergedShare: number | undefined;
+}
+
 /** What transparent mode did in this thread since it was enabled. */
 export interface TransparentModeStats {
   /** Whether the mode is on in this thread. */
   enabled: boolean;
-  /** Buffers of at least this many bytes are placed. */
+  /** Buffers of at least this many bytes are placed, where their class is placing. */
   threshold: number;
+  /** How the mode decides where to place. */
+  placement: Placement;
   /** Buffers placed in page-aligned mergeable memory. */
   placed: BufferTally;
   /** Buffers the mode left to Node, by reason. */
   left: {
     /** Smaller than the threshold. */
     belowThreshold: BufferTally;
+    /** Their class was not placing: ksmd stopped, or its placed pages did not merge (see classes). */
+    notPlacing: BufferTally;
     /** The allocator could not give memory (ENOMEM, the mapping limit, or a runtime that
      *  refuses memory from outside its heap): Node allocated them as usual. */
     fallback: BufferTally;
@@ -44,12 +72,19 @@ export interface TransparentModeStats {
      *  concat of anything but plain Uint8Arrays; sizes that are not integers; an alignment. */
     otherArguments: BufferTally;
   };
+  /** Per class: what the mode decided, and what it placed. */
+  classes: TransparentModeClass[];
 }
 
 export interface TransparentModeOptions {
   /** Smallest Buffer, in bytes, to place. Default 4096 (see the README). */
   threshold?: number;
+  /** `adaptive` (the default): place only while ksmd runs, and only the classes whose placed
+   *  pages merge (docs/api.md, "Where it places"). `always`: place whatever ksmd does. */
+  placement?: Placement;
 }
+
+const PLACEMENTS: readonly Placement[] = ['adaptive', 'always'];
 
 /** The default threshold: one page. A smaller placed Buffer would still take a whole page. */
 export const DEFAULT_THRESHOLD = 4096;
@@ -63,14 +98,22 @@ const count = (into: BufferTally, bytes: number): void => {
   into.bytes += bytes;
 };
 
-const noneLeft = (): TransparentModeStats['left'] => ({ belowThreshold: tally(), fallback: tally(), otherArguments: tally() });
+type Left = TransparentModeStats['left'];
+type Reason = keyof Left;
+const noneLeft = (): Left => ({ belowThreshold: tally(), notPlacing: tally(), fallback: tally(), otherArguments: tally() });
+const tallies = () => Array.from({ length: CLASS_COUNT }, tally);
 
 let threshold = DEFAULT_THRESHOLD;
+let page = 4096;
 let placed = tally();
 let left = noneLeft();
-/** While the mode is on: Node's functions (or whatever was on Buffer), and ours, to tell whether
- *  they are still the ones installed. */
-let installed: { node: Factories; ours: Factories } | undefined;
+let placedByClass = tallies();
+let notPlacedByClass = tallies();
+/** While the mode is on: Node's functions (or whatever was on Buffer), ours, to tell whether
+ *  they are still the ones installed, and how to retire ours. */
+let installed: { node: Factories; ours: Factories; retire: () => void } | undefined;
+/** The function each of our wrappers (current or retired) stands in for. */
+const wrapped = new WeakMap<object, unknown>();
 
 // Node's own, taken at load, so that what the mode writes does not depend on what an app
 // patches later (Node's buffer.js uses its primordials for the same reason).
@@ -83,22 +126,25 @@ const placeable = (size: unknown): size is number =>
   typeof size === 'number' && size >= threshold && size <= constants.MAX_LENGTH && Number.isInteger(size);
 
 /**
- * Page-aligned memory, or null (counted) when the allocator cannot give it. Unzeroed it may hold
- * an earlier Buffer's bytes: for callers that overwrite it all, or promise no contents.
+ * Page-aligned memory for a Buffer of `size` bytes, or why not (its class is not placing now,
+ * or the allocator could not give memory). Unzeroed it may hold an earlier Buffer's bytes: for
+ * callers that overwrite it all, or promise no contents. Counted by class either way.
  */
-function place(size: number, zeroed: boolean): Buffer | null {
+function place(size: number, zeroed: boolean): Buffer | 'notPlacing' | 'fallback' {
+  const index = classOf(size, page);
+  if (!placingClass(index)) {
+    count(notPlacedByClass[index], size);
+    return 'notPlacing';
+  }
   let buffer: Buffer | null;
   try {
     buffer = allocatePageAligned(size, zeroed);
   } catch {
     buffer = null; // ENOMEM, the mapping limit: Node's memory will do
   }
-  if (buffer === null) count(left.fallback, size);
-  return buffer;
-}
-
-function counted(buffer: Buffer): Buffer {
-  count(placed, buffer.length);
+  if (buffer === null) return 'fallback';
+  count(placed, size);
+  count(placedByClass[index], size);
   return buffer;
 }
 
@@ -107,8 +153,8 @@ function counted(buffer: Buffer): Buffer {
 // what the mode places and counts never depends on how a version of Node is built.
 let insideNode = false;
 
-/** Node's function for a call the mode does not place, counted by why (a fallback is counted already). */
-function leaveToNode(make: () => Buffer, fallback: boolean): Buffer {
+/** Node's function for a call the mode does not place, counted by why: `reason`, or else by its size. */
+function leaveToNode(make: () => Buffer, reason?: Reason): Buffer {
   if (insideNode) return make();
   insideNode = true;
   let buffer: Buffer;
@@ -117,38 +163,44 @@ function leaveToNode(make: () => Buffer, fallback: boolean): Buffer {
   } finally {
     insideNode = false;
   }
-  if (!fallback) count(buffer.length < threshold ? left.belowThreshold : left.otherArguments, buffer.length);
+  count(left[reason ?? (buffer.length < threshold ? 'belowThreshold' : 'otherArguments')], buffer.length);
   return buffer;
 }
 
-function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
+function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; retire: () => void } {
+  // Once the mode is disabled, a wrapper that someone still holds (an app that saved
+  // Buffer.alloc, and put it back later) is Node's function again: it places nothing.
+  let retired = false;
   // Node's functions are called with Buffer as `this`, as the app would have called them.
   const node = <K extends keyof Factories>(key: K, args: unknown[]): Buffer =>
     Reflect.apply(nodes[key] as (...a: unknown[]) => Buffer, Buffer, args);
-  /** Node's function for this call: not placed (counted), or (fallback) when the allocator had no memory. */
-  const toNode = (key: keyof Factories, args: unknown[], fallback = false) => leaveToNode(() => node(key, args), fallback);
+  /** Node's function for this call, counted by why the mode did not place it. */
+  const toNode = (key: keyof Factories, args: unknown[], reason?: Reason) => leaveToNode(() => node(key, args), reason);
 
   const alloc = function alloc(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
     const args = [size, fill, encoding];
+    if (retired) return node('alloc', args);
     if (insideNode || !placeable(size)) return toNode('alloc', args);
     const buffer = place(size, true);
-    if (buffer === null) return toNode('alloc', args, true);
+    if (typeof buffer === 'string') return toNode('alloc', args, buffer);
     // Node fills through the same _fill as Buffer.prototype.fill; zero needs no filling.
     if (fill !== undefined && fill !== 0) Reflect.apply(bufferFill, buffer, [fill, 0, size, encoding]);
-    return counted(buffer);
+    return buffer;
   };
   // Node 26 added an `alignment` argument: given, the call is Node's to serve.
   const unsafe = (key: 'allocUnsafe' | 'allocUnsafeSlow') => function (size: number, ...rest: unknown[]): Buffer {
     const args = [size, ...rest];
+    if (retired) return node(key, args);
     if (insideNode || !placeable(size) || rest[0] !== undefined) return toNode(key, args);
     const buffer = place(size, zeroFill);
-    return buffer === null ? toNode(key, args, true) : counted(buffer);
+    return typeof buffer === 'string' ? toNode(key, args, buffer) : buffer;
   };
   const allocUnsafe = unsafe('allocUnsafe');
   const allocUnsafeSlow = unsafe('allocUnsafeSlow');
 
   const from = function from(value: unknown, encodingOrOffset?: unknown, length?: unknown): Buffer {
     const args = [value, encodingOrOffset, length];
+    if (retired) return node('from', args);
     if (insideNode) return toNode('from', args);
     if (typeof value === 'string') return fromString(value, encodingOrOffset, args);
     // Not an object: Node's TypeError. An ArrayBuffer: a view over it, nothing to copy.
@@ -156,9 +208,9 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
     const copy = copySource(value);
     if (copy === undefined || !placeable(copy.length)) return toNode('from', args);
     const buffer = place(copy.length, false);
-    if (buffer === null) return toNode('from', args, true);
+    if (typeof buffer === 'string') return toNode('from', args, buffer);
     Reflect.apply(typedArraySet, buffer, [copy.source]); // every byte
-    return counted(buffer);
+    return buffer;
   };
   /** A string: placed when its byte length is large enough, written as Node writes it. */
   function fromString(value: string, encoding: unknown, args: unknown[]): Buffer {
@@ -169,23 +221,24 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
     const size = byteLength(value, name);
     if (!placeable(size)) return toNode('from', args);
     const buffer = place(size, false);
-    if (buffer === null) return toNode('from', args, true);
+    if (typeof buffer === 'string') return toNode('from', args, buffer);
     const written = Reflect.apply(bufferWrite, buffer, [value, 0, size, name]) as number;
-    if (written === size) return counted(buffer);
+    if (written === size) return buffer;
     // byteLength overestimates invalid base64 and hex: Node then gives the written bytes as a
     // view over the whole allocation; past them, this one holds zeros, not an earlier Buffer's bytes.
     Reflect.apply(bufferFill, buffer, [0, written]);
-    return counted(Reflect.apply(typedArraySubarray, buffer, [0, written]) as Buffer);
+    return Reflect.apply(typedArraySubarray, buffer, [0, written]) as Buffer;
   }
 
   const concat = function concat(list: readonly Uint8Array[], totalLength?: number): Buffer {
     const args = [list, totalLength];
+    if (retired) return node('concat', args);
     if (insideNode) return toNode('concat', args);
     const parts = concatParts(list);
     const size = totalLength === undefined ? parts?.total : totalLength;
     if (parts === undefined || !placeable(size)) return toNode('concat', args);
     const buffer = place(size, false);
-    if (buffer === null) return toNode('concat', args, true);
+    if (typeof buffer === 'string') return toNode('concat', args, buffer);
     let at = 0;
     for (let i = 0; i < parts.items.length && at < size; i++) {
       const bytes = Math.min(parts.lengths[i], size - at);
@@ -195,7 +248,7 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
     }
     // A total longer than the parts: Node zero-fills the rest.
     if (at < size) Reflect.apply(bufferFill, buffer, [0, at]);
-    return counted(buffer);
+    return buffer;
   };
 
   const ours = { alloc, allocUnsafe, allocUnsafeSlow, from, concat } as Factories;
@@ -203,8 +256,9 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
   for (const key of FACTORIES) {
     Object.defineProperty(ours[key], 'name', { value: nodes[key].name });
     Object.defineProperty(ours[key], 'length', { value: nodes[key].length });
+    wrapped.set(ours[key], nodes[key]);
   }
-  return ours;
+  return { ours, retire: () => { retired = true; } };
 }
 
 /**
@@ -217,19 +271,25 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): Factories {
  * README's Security section.
  */
 export function enableTransparentMode(options?: TransparentModeOptions): void {
-  const { threshold: wanted = DEFAULT_THRESHOLD } = validateOptions<TransparentModeOptions>(options);
+  const { threshold: wanted = DEFAULT_THRESHOLD, placement = 'adaptive' } = validateOptions<TransparentModeOptions>(options);
   validateInteger(wanted, 'options.threshold', 1, constants.MAX_LENGTH);
+  validateOneOf(placement, 'options.placement', PLACEMENTS);
   // Fails here, not at the first Buffer, where the addon or KSM is missing.
   if (allocatePageAligned(1) === null) {
     throw new KsmUnsupportedError(['this runtime refuses ArrayBuffers over memory from outside its heap (the V8 sandbox), ' +
       'so Buffers cannot be placed in mergeable memory']);
   }
   threshold = wanted;
+  page = pageSize();
+  if (placement !== placementMode() || installed === undefined) startPlacement(placement);
   if (installed !== undefined) return;
-  const node = Object.fromEntries(FACTORIES.map((key) => [key, Buffer[key]])) as unknown as Factories;
-  installed = { node, ours: wrapFactories(node, zeroFillBuffers()) };
+  // What is on Buffer now, unless it is a wrapper of ours an app put back after a disable.
+  const node = Object.fromEntries(FACTORIES.map((key) => [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
+  installed = { node, ...wrapFactories(node, zeroFillBuffers()) };
   placed = tally();
   left = noneLeft();
+  placedByClass = tallies();
+  notPlacedByClass = tallies();
   Object.assign(Buffer, installed.ours);
 }
 
@@ -239,20 +299,32 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
  */
 export function disableTransparentMode(): void {
   if (installed === undefined) return;
-  const { node, ours } = installed;
+  const { node, ours, retire } = installed;
   for (const key of FACTORIES) {
     if (Buffer[key] === ours[key]) (Buffer as unknown as Record<string, unknown>)[key] = node[key];
   }
+  retire();
+  stopPlacement();
   installed = undefined;
 }
 
-/** What transparent mode placed in mergeable memory and what it left to Node, in this thread. */
+/** What transparent mode decided, placed in mergeable memory and left to Node, in this thread. */
 export function transparentModeStats(): TransparentModeStats {
-  const { belowThreshold, fallback, otherArguments } = left;
+  const copy = <T extends object>(record: T): T => ({ ...record });
   return {
     enabled: installed !== undefined,
     threshold,
-    placed: { ...placed },
-    left: { belowThreshold: { ...belowThreshold }, fallback: { ...fallback }, otherArguments: { ...otherArguments } },
+    placement: placementMode(),
+    placed: copy(placed),
+    left: Object.fromEntries(Object.entries(left).map(([reason, counted]) => [reason, copy(counted)])) as Left,
+    classes: placementClasses().map((state, i) => ({
+      ...classPages(i),
+      placing: state.placing,
+      reason: state.reason,
+      placed: copy(placedByClass[i]),
+      notPlaced: copy(notPlacedByClass[i]),
+      sampledPages: Math.round(state.sampledPages),
+      mergedShare: state.sampledPages > 0 ? state.mergedPages / state.sampledPages : undefined,
+    })),
   };
 }

@@ -38,7 +38,7 @@ describe.skipIf(!linux)('Node\'s own APIs in transparent mode', () => {
     const result = spawnSync(process.execPath, ['-r', 'node-ksm/register', fixture('node-apis.cjs'), scratch], {
       cwd: packageRoot,
       encoding: 'utf8',
-      env: { ...process.env, NODE_KSM_MERGE: 'buffers', NODE_KSM_BUFFER_THRESHOLD: undefined },
+      env: { ...process.env, NODE_KSM_MERGE: 'buffers', NODE_KSM_BUFFER_THRESHOLD: undefined, NODE_KSM_PLACEMENT: 'always' },
     });
     expect(result.status, result.stderr).toBe(0);
     const measured = JSON.parse(result.stdout) as Record<string, boolean>;

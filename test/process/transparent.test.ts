@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disableTransparentMode, enableTransparentMode, transparentModeStats } from '../../lib/index.js';
+import { disableTransparentMode, enableTransparentMode, inspect, transparentModeStats } from '../../lib/index.js';
 import { packageRoot } from '../helpers/child.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -15,13 +15,16 @@ const BIN = path.join(packageRoot, 'bin', 'ksm.js');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-transparent-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs node with `args` from the package root; `mode` adds the preload hook in transparent mode. */
+/** Runs node with `args` from the package root; `mode` adds the preload hook in transparent mode,
+ *  placing whatever ksmd does (these tests are about what placing does; test/system/placement
+ *  tests where the mode decides to place). */
 function node(args: string[], { mode = false, env = {} }: { mode?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const result = spawnSync(process.execPath, [...(mode ? ['-r', 'node-ksm/register'] : []), ...args], {
     cwd: packageRoot,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NODE_KSM_MERGE: mode ? 'buffers' : undefined, NODE_KSM_BUFFER_THRESHOLD: undefined, ...env },
+    env: { ...process.env, NODE_KSM_MERGE: mode ? 'buffers' : undefined, NODE_KSM_BUFFER_THRESHOLD: undefined,
+      NODE_KSM_PLACEMENT: 'always', ...env },
   });
   return { ...result, stderr: result.stderr.replace(/.*DEP0005.*\n.*--trace-deprecation.*\n/, '') };
 }
@@ -166,7 +169,7 @@ describe.skipIf(!linux)('transparent mode', () => {
     const code = 'const { length } = Buffer.from("y".repeat(5000)); ' +
       'console.log(require("node-ksm").transparentModeStats().placed.buffers > 0 ? "placed" : "plain", length)';
     const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'run', ...args], { cwd: packageRoot, encoding: 'utf8',
-      env: { ...process.env, NODE_KSM_MERGE: undefined } });
+      env: { ...process.env, NODE_KSM_MERGE: undefined, NODE_KSM_PLACEMENT: 'always' } });
     expect(run(['--buffers', '--', process.execPath, '-e', code]).stdout).toBe('placed 5000\n');
     expect(run(['--buffers', 'sh', '-c', `"${process.execPath}" -e '${code}'`]).stdout).toBe('placed 5000\n');
     const wrong = run(['--buffer', 'true']);
@@ -196,7 +199,7 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
   it('wraps Buffer\'s factories, counts what it places, and gives Node\'s own back', () => {
     const node = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow, from: Buffer.from };
     try {
-      enableTransparentMode({ threshold: 8192 });
+      enableTransparentMode({ threshold: 8192, placement: 'always' });
       expect(Buffer.alloc).not.toBe(node.alloc);
       const before = transparentModeStats();
       expect(before).toMatchObject({ enabled: true, threshold: 8192 });
@@ -224,7 +227,7 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
     registerKsmMetrics(without);
     expect((await without.getMetricsAsJSON()).filter((m) => m.name.includes('transparent'))).toEqual([]);
     try {
-      enableTransparentMode();
+      enableTransparentMode({ placement: 'always' });
       const registry = new Registry();
       registerKsmMetrics(registry, { prefix: 'k_' });
       const kept = [Buffer.from('m'.repeat(70_000)), Buffer.alloc(10), Buffer.from(new String('s'.repeat(5000)))];
@@ -240,10 +243,40 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
       }).toEqual({ placed, ...left });
       expect(placed.buffers).toBeGreaterThanOrEqual(1);
       expect(left.otherArguments.bytes).toBeGreaterThanOrEqual(5000);
+      // Per class, what the mode decided: placement 'always' places every class.
+      const placing = metrics.find((m) => m.name === 'k_transparent_class_placing')?.values ?? [];
+      expect(placing.map((v) => `${String(v.labels.pages)}:${String(v.labels.reason)}=${v.value}`)).toEqual(
+        ['1', '2', '3-4', '5-8', '9-16', '17-32', '33-64', '65-128', '129-256', '257+'].map((pages) => `${pages}:always=1`));
+      expect(metrics.find((m) => m.name === 'k_transparent_class_merged_ratio')?.values).toEqual([]); // nothing sampled
       expect(kept).toHaveLength(3);
     } finally {
       disableTransparentMode();
     }
+  });
+
+  it('after disable nothing is placed, also through a wrapper of the mode an app kept and put back', () => {
+    const nodeAlloc = Buffer.alloc;
+    try {
+      enableTransparentMode({ placement: 'always' });
+      const modes = Buffer.alloc;
+      const appWrapper = function alloc(...args: Parameters<typeof Buffer.alloc>) { return modes(...args); };
+      Buffer.alloc = appWrapper as typeof Buffer.alloc; // an app (or a tool) wraps it...
+      disableTransparentMode(); // ...so disable leaves the app's wrapper in place
+      Buffer.alloc = modes; // the app puts back what it found: the mode's function
+      enableTransparentMode({ placement: 'always' });
+      disableTransparentMode();
+      const placedBefore = transparentModeStats().placed.buffers;
+      const buffers = [Buffer.alloc(8192), modes(8192), appWrapper(8192)];
+      expect(buffers.map((buffer) => inspect(buffer).marked)).toEqual([false, false, false]);
+      expect(transparentModeStats()).toMatchObject({ enabled: false, placed: { buffers: placedBefore } });
+      // Enabled again, the mode wraps Node's own function, not its retired wrapper, and gives it back.
+      enableTransparentMode({ placement: 'always' });
+      disableTransparentMode();
+      expect(Buffer.alloc).toBe(nodeAlloc);
+    } finally {
+      Buffer.alloc = nodeAlloc;
+    }
+    expect(inspect(Buffer.alloc(8192)).marked).toBe(false);
   });
 
   it('rejects bad options with typed, coded errors and changes nothing', () => {
@@ -252,6 +285,9 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
     expect(() => enableTransparentMode({ threshold: 0 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(() => enableTransparentMode({ threshold: 1.5 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(() => enableTransparentMode({ threshold: '1' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => enableTransparentMode({ placement: 'sometimes' as never })).toThrow(expect.objectContaining({
+      name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE',
+      message: "The property 'options.placement' must be one of: 'adaptive', 'always'. Received 'sometimes'" }));
     expect(Buffer.from).toBe(from);
     expect(transparentModeStats().enabled).toBe(false);
   });

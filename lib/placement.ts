@@ -1,0 +1,209 @@
+// Where transparent mode places Buffers. A placed Buffer costs memory (its last page is whole)
+// and pays only if ksmd runs and its pages find twins. So, per class of Buffers (the allocator's
+// size classes: 1 page, 2, 3-4, ... 129-256, and larger), a timer off the hot path asks the
+// kernel and decides, with hysteresis, whether placing that class pays. docs/api.md,
+// "Where it places", says what it decides and why, for users.
+import { native } from './kernel/addon.js';
+import { readKsmdValue } from './kernel/ksmd-files.js';
+import { pageSize } from './kernel/page-size.js';
+
+/** `adaptive`: place only where it pays (docs/api.md, "Where it places"); `always`: place every
+ *  Buffer at or above the threshold, whatever ksmd does. */
+export type Placement = 'adaptive' | 'always';
+
+/** Why a class is, or is not, placed now. */
+export type PlacementReason =
+  /** Placement `always`. */
+  | 'always'
+  /** ksmd is not running (or its state cannot be read): placed pages could not merge. */
+  | 'ksmdStopped'
+  /** Placing, until ksmd has scanned what was placed often enough to judge. */
+  | 'awaitingEvidence'
+  /** What merged outweighs what placing wastes. */
+  | 'merging'
+  /** It does not: only 1 in PROBE_EVERY of the class is placed, to see if that changes. */
+  | 'notMerging'
+  /** /proc/self/pagemap cannot be read, so nothing tells whether placed pages merge. */
+  | 'noEvidence';
+
+export interface ClassState {
+  placing: boolean;
+  reason: PlacementReason;
+  /** Resident pages of the class's sampled live Buffers (a decaying sum over recent checks)... */
+  sampledPages: number;
+  /** ...and how many of them are merged. */
+  mergedPages: number;
+}
+
+/** The evidence of one class at one check: the allocator's live totals and a pagemap sample. */
+export interface ClassEvidence {
+  liveBytes: number;
+  livePages: number;
+  sampledPages: number;
+  mergedPages: number;
+}
+
+export const CLASS_COUNT = 10;
+const LARGEST_SLOT_PAGES = 256;
+/** How often the timer looks at ksmd and the samples. */
+export const CHECK_INTERVAL_MS = 2000;
+/** ksmd's full scans a placed page must have been through to count as evidence: a page merges
+ *  on its second or third scan (its checksum must hold still for one first). */
+export const SCANS_TO_MATURE = 3;
+/** Fewer sampled pages than this is no evidence. */
+export const MIN_EVIDENCE_PAGES = 64;
+/** Stop placing below this net gain (merged share minus wasted share of placed pages); start
+ *  again at the higher one: the gap keeps a class near the line from flapping. */
+export const STOP_BELOW = 0.05;
+export const RESUME_AT = 0.15;
+/** While a class is not placed, every PROBE_EVERY-th of its Buffers is, as evidence. */
+export const PROBE_EVERY = 32;
+/** Data pages sampled per class and check (the allocator reads them in a few preads). */
+const SAMPLE_PAGES = 256;
+
+/** The class of a Buffer of `size` bytes. */
+export function classOf(size: number, page = pageSize()): number {
+  const pages = Math.ceil(size / page);
+  if (pages <= 1) return 0;
+  return pages > LARGEST_SLOT_PAGES ? CLASS_COUNT - 1 : 32 - Math.clz32(pages - 1);
+}
+
+/** The sizes, in pages, of the Buffers of a class; `maxPages` is undefined for the largest. */
+export function classPages(index: number): { minPages: number; maxPages: number | undefined } {
+  if (index === 0) return { minPages: 1, maxPages: 1 };
+  if (index === CLASS_COUNT - 1) return { minPages: LARGEST_SLOT_PAGES + 1, maxPages: undefined };
+  return { minPages: 2 ** (index - 1) + 1, maxPages: 2 ** index };
+}
+
+/**
+ * The next state of a placing class from one check's evidence (pure: unit-tested). Evidence
+ * decays by half each check, so that a class follows what its Buffers hold now.
+ */
+export function decide(state: ClassState, evidence: ClassEvidence, page: number): ClassState {
+  const sampledPages = state.sampledPages / 2 + evidence.sampledPages;
+  const mergedPages = state.mergedPages / 2 + evidence.mergedPages;
+  const next = { ...state, sampledPages, mergedPages };
+  if (sampledPages < MIN_EVIDENCE_PAGES || evidence.livePages === 0) return next;
+  // What placing wastes: the share of the class's pages its Buffers' bytes do not fill.
+  const wasted = 1 - evidence.liveBytes / (evidence.livePages * page);
+  const gain = mergedPages / sampledPages - wasted;
+  if (state.placing ? gain < STOP_BELOW : gain < RESUME_AT) return { ...next, placing: false, reason: 'notMerging' };
+  return { ...next, placing: true, reason: 'merging' };
+}
+
+const initial = (placing: boolean, reason: PlacementReason): ClassState =>
+  ({ placing, reason, sampledPages: 0, mergedPages: 0 });
+
+let mode: Placement = 'adaptive';
+let classes: ClassState[] = [];
+// The hot path's view of `classes`: 1 place, 0 not, 2 probe (place 1 in PROBE_EVERY).
+const PLACE = 1;
+const PROBE = 2;
+const verdicts = new Uint8Array(CLASS_COUNT);
+const probes = new Uint32Array(CLASS_COUNT);
+let timer: NodeJS.Timeout | undefined;
+// ksmd's full scans when each allocator epoch began, newest last (see check()).
+let epochs: Array<{ epoch: number; fullScans: number }> = [];
+let ksmdRan = false;
+
+function publish(next: ClassState[]): void {
+  classes = next;
+  for (let i = 0; i < CLASS_COUNT; i++) {
+    verdicts[i] = next[i].placing ? PLACE : next[i].reason === 'notMerging' ? PROBE : 0;
+  }
+}
+
+/** The newest allocator epoch whose Buffers ksmd has scanned SCANS_TO_MATURE times since, if any. */
+function matureEpoch(fullScans: number): number | undefined {
+  for (let i = epochs.length - 1; i >= 0; i--) {
+    // Buffers of epoch e were all made before epoch e + 1 began.
+    if (epochs[i].fullScans + SCANS_TO_MATURE <= fullScans) return epochs[i].epoch - 1;
+  }
+  return undefined;
+}
+
+/** The evidence of every class, from Buffers made at or before `epoch`; undefined without pagemap. */
+function sample(epoch: number): ClassEvidence[] | undefined {
+  const values = native().sampleAllocator(epoch, SAMPLE_PAGES);
+  if (Number.isNaN(values[3])) return undefined;
+  return Array.from({ length: CLASS_COUNT }, (_, i) => ({
+    liveBytes: values[i * 5 + 1], livePages: values[i * 5 + 2], sampledPages: values[i * 5 + 3], mergedPages: values[i * 5 + 4],
+  }));
+}
+
+/** Whether ksmd runs, and its full scans; not running where its files cannot be read. */
+function ksmdState(): { running: boolean; fullScans: number } {
+  try {
+    return { running: readKsmdValue('run') === 1, fullScans: readKsmdValue('fullScans') ?? 0 };
+  } catch {
+    return { running: false, fullScans: 0 };
+  }
+}
+
+/** One look at ksmd and the samples. */
+function check(): void {
+  const { running, fullScans } = ksmdState();
+  epochs.push({ epoch: native().advanceAllocatorEpoch(), fullScans });
+  if (epochs.length > 64) epochs = epochs.slice(-32);
+  if (!running) {
+    ksmdRan = false;
+    publish(classes.map((state) => ({ ...state, placing: false, reason: 'ksmdStopped' })));
+    return;
+  }
+  if (!ksmdRan) {
+    // ksmd (re)started: a class judged before keeps its verdict; the others place until judged.
+    ksmdRan = true;
+    publish(classes.map((state) => (state.reason === 'notMerging' ? state : { ...state, placing: true, reason: 'awaitingEvidence' })));
+  }
+  const epoch = matureEpoch(fullScans);
+  if (epoch === undefined) return;
+  const evidence = sample(epoch);
+  if (evidence === undefined) {
+    publish(classes.map((state) => ({ ...state, placing: false, reason: 'noEvidence' })));
+    return;
+  }
+  publish(classes.map((state, i) => decide(state, evidence[i], pageSize())));
+}
+
+/** Starts deciding (or, `always`, places everything); called when transparent mode is enabled. */
+export function startPlacement(wanted: Placement): void {
+  mode = wanted;
+  stopPlacement();
+  ksmdRan = false;
+  epochs = [];
+  publish(Array.from({ length: CLASS_COUNT }, () => initial(wanted === 'always', wanted === 'always' ? 'always' : 'ksmdStopped')));
+  if (wanted === 'always') return;
+  checkNow();
+  timer = setInterval(checkNow, CHECK_INTERVAL_MS).unref();
+}
+
+/** Runs a check now (the timer's, and tests'); an error it meets places nothing, never throws. */
+export function checkNow(): void {
+  if (mode === 'always') return;
+  try {
+    check();
+  } catch {
+    publish(classes.map((state) => ({ ...state, placing: false, reason: 'noEvidence' })));
+  }
+}
+
+export function stopPlacement(): void {
+  clearInterval(timer);
+  timer = undefined;
+}
+
+/** The hot path: whether to place a Buffer of class `index` now. */
+export function placingClass(index: number): boolean {
+  const verdict = verdicts[index];
+  if (verdict === PLACE) return true;
+  return verdict === PROBE && ++probes[index] % PROBE_EVERY === 0;
+}
+
+/** The current state of every class. */
+export function placementClasses(): readonly ClassState[] {
+  return classes;
+}
+
+export function placementMode(): Placement {
+  return mode;
+}

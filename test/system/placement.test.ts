@@ -1,0 +1,79 @@
+// Where transparent mode decides to place (placement 'adaptive'), on the real kernel: nothing
+// while ksmd is stopped; per class, on while its placed pages merge, off (but for probes) while
+// they do not, and on again when they start to.
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { disableTransparentMode, enableTransparentMode, inspect, transparentModeStats } from '../../lib/index.js';
+import { checkNow, classOf, PROBE_EVERY } from '../../lib/placement.js';
+import { collect } from '../helpers/gc.js';
+import { ksmdUnavailable, waitUntil, withKsmd } from '../helpers/ksmd.js';
+import { PAGE_SIZE as PAGE } from '../helpers/page-size.cjs';
+
+const UNIQUE = 6 * 1024; // 2 pages
+const TEMPLATE = 12 * 1024; // 3 pages: another class
+const uniqueClass = classOf(UNIQUE, PAGE);
+const templateClass = classOf(TEMPLATE, PAGE);
+const template = randomBytes(TEMPLATE).toString('latin1');
+
+const stateOf = (index: number) => transparentModeStats().classes[index];
+const placed = (buffers: Buffer[]) => buffers.filter((buffer) => inspect(buffer).marked).length;
+
+/** Checks every 200 ms (as the mode's timer would, faster) until `done`, for up to 30 s. */
+async function checkUntil(done: () => boolean): Promise<boolean> {
+  return waitUntil(() => {
+    checkNow();
+    return done();
+  }, 30_000, 200);
+}
+
+afterEach(() => disableTransparentMode());
+
+describe.skipIf(ksmdUnavailable)('adaptive placement', () => {
+  it('places nothing while ksmd is stopped, and starts when it starts', async () => {
+    enableTransparentMode();
+    await withKsmd(() => {
+      checkNow();
+      const copies = Array.from({ length: 100 }, () => Buffer.from(template, 'latin1'));
+      expect(placed(copies)).toBe(0);
+      expect(stateOf(templateClass)).toMatchObject({ placing: false, reason: 'ksmdStopped', notPlaced: { buffers: 100 } });
+      // (The library's own reads, here inspect()'s, count too.)
+      expect(transparentModeStats().left.notPlacing.buffers).toBeGreaterThanOrEqual(100);
+    }, { run: 0 });
+    await withKsmd(() => {
+      checkNow();
+      const copies = Array.from({ length: 100 }, () => Buffer.from(template, 'latin1'));
+      expect(placed(copies)).toBe(100);
+      expect(stateOf(templateClass)).toMatchObject({ placing: true, reason: 'awaitingEvidence', placed: { buffers: 100 } });
+    });
+  });
+
+  it('stops a class whose placed pages do not merge, keeps one that merges, and resumes the first when its data repeats', async () => {
+    enableTransparentMode();
+    await withKsmd(async () => {
+      checkNow();
+      let unique: Buffer[] | undefined = Array.from({ length: 2000 }, () => Buffer.from(randomBytes(UNIQUE).toString('latin1'), 'latin1'));
+      const copies = Array.from({ length: 2000 }, () => Buffer.from(template, 'latin1'));
+      expect([placed(unique), placed(copies)]).toEqual([2000, 2000]);
+      const judged = await checkUntil(() => stateOf(uniqueClass).reason === 'notMerging' && stateOf(templateClass).reason === 'merging');
+      expect({ judged, unique: stateOf(uniqueClass), copies: stateOf(templateClass) })
+        .toMatchObject({ judged: true, unique: { placing: false }, copies: { placing: true } });
+      expect(stateOf(uniqueClass).mergedShare).toBeLessThan(0.1);
+      expect(stateOf(templateClass).mergedShare).toBeGreaterThan(0.9);
+      // Now: new copies of the template are placed; of new 6 KiB Buffers only the probes, 1 in PROBE_EVERY.
+      const more = Array.from({ length: 10 * PROBE_EVERY }, () => Buffer.from(randomBytes(UNIQUE).toString('latin1'), 'latin1'));
+      expect(placed(more)).toBe(10);
+      expect(placed(Array.from({ length: 100 }, () => Buffer.from(template, 'latin1')))).toBe(100);
+
+      // The 6 KiB Buffers turn into copies of one page: the probes merge, and the class resumes.
+      unique = undefined;
+      more.length = 0;
+      await collect();
+      const page = randomBytes(UNIQUE).toString('latin1');
+      const repeated = Array.from({ length: 100 * PROBE_EVERY }, () => Buffer.from(page, 'latin1'));
+      expect(placed(repeated)).toBe(100);
+      const resumed = await checkUntil(() => stateOf(uniqueClass).placing);
+      expect({ resumed, state: stateOf(uniqueClass) }).toMatchObject({ resumed: true, state: { reason: 'merging' } });
+      expect(placed([Buffer.from(page, 'latin1')])).toBe(1);
+    });
+  }, 120_000);
+});
