@@ -104,12 +104,15 @@ const probes = new Uint32Array(CLASS_COUNT);
 let timer: NodeJS.Timeout | undefined;
 // ksmd's full scans when each allocator epoch began, newest last (see check()).
 let epochs: Array<{ epoch: number; fullScans: number }> = [];
-let ksmdRan = false;
+// Whether ksmd ran at the last check. While it does not, nothing is placed, and each class keeps
+// what was judged of it for when ksmd runs again.
+let ksmdRunning = false;
 
 function publish(next: ClassState[]): void {
   classes = next;
   for (let i = 0; i < CLASS_COUNT; i++) {
-    verdicts[i] = next[i].placing ? PLACE : next[i].reason === 'notMerging' ? PROBE : 0;
+    const { placing, reason } = next[i];
+    verdicts[i] = mode === 'adaptive' && !ksmdRunning ? 0 : placing ? PLACE : reason === 'notMerging' ? PROBE : 0;
   }
 }
 
@@ -145,16 +148,9 @@ function check(): void {
   const { running, fullScans } = ksmdState();
   epochs.push({ epoch: native().advanceAllocatorEpoch(), fullScans });
   if (epochs.length > 64) epochs = epochs.slice(-32);
-  if (!running) {
-    ksmdRan = false;
-    publish(classes.map((state) => ({ ...state, placing: false, reason: 'ksmdStopped' })));
-    return;
-  }
-  if (!ksmdRan) {
-    // ksmd (re)started: a class judged before keeps its verdict; the others place until judged.
-    ksmdRan = true;
-    publish(classes.map((state) => (state.reason === 'notMerging' ? state : { ...state, placing: true, reason: 'awaitingEvidence' })));
-  }
+  ksmdRunning = running;
+  publish(classes);
+  if (!running) return;
   const epoch = matureEpoch(fullScans);
   if (epoch === undefined) return;
   const evidence = sample(epoch);
@@ -169,9 +165,10 @@ function check(): void {
 export function startPlacement(wanted: Placement): void {
   mode = wanted;
   stopPlacement();
-  ksmdRan = false;
+  ksmdRunning = false;
   epochs = [];
-  publish(Array.from({ length: CLASS_COUNT }, () => initial(wanted === 'always', wanted === 'always' ? 'always' : 'ksmdStopped')));
+  // Every class is placed (once ksmd runs) until it has been judged.
+  publish(Array.from({ length: CLASS_COUNT }, () => initial(true, wanted === 'always' ? 'always' : 'awaitingEvidence')));
   if (wanted === 'always') return;
   checkNow();
   timer = setInterval(checkNow, CHECK_INTERVAL_MS).unref();
@@ -192,16 +189,40 @@ export function stopPlacement(): void {
   timer = undefined;
 }
 
-/** The hot path: whether to place a Buffer of class `index` now. */
-export function placingClass(index: number): boolean {
+/**
+ * The hot path: whether to place a Buffer of class `index` now. `probeTaken`: mayPlace() already
+ * counted this Buffer as its class's probe.
+ */
+export function placingClass(index: number, probeTaken = false): boolean {
   const verdict = verdicts[index];
   if (verdict === PLACE) return true;
-  return verdict === PROBE && ++probes[index] % PROBE_EVERY === 0;
+  return verdict === PROBE && (probeTaken || ++probes[index] % PROBE_EVERY === 0);
 }
 
-/** The current state of every class. */
+/** What mayPlace() says: no class in the range may place, one does, or a probe was taken. */
+export const NOT_PLACING = 0;
+export const PLACING = 1;
+export const PROBE_TAKEN = 2;
+
+/**
+ * Before measuring a Buffer known only to take from `min` to `max` bytes (a string before its
+ * byteLength): whether it may be placed. NOT_PLACING, and the measuring is saved, when no class
+ * in that range places and none has a probe due; PROBE_TAKEN when only a probe is (counted here).
+ */
+export function mayPlace(min: number, max: number, page: number): number {
+  const last = classOf(max, page);
+  let probing = -1;
+  for (let i = classOf(min, page); i <= last; i++) {
+    if (verdicts[i] === PLACE) return PLACING;
+    if (verdicts[i] === PROBE) probing = i;
+  }
+  return probing >= 0 && ++probes[probing] % PROBE_EVERY === 0 ? PROBE_TAKEN : NOT_PLACING;
+}
+
+/** The current state of every class: while ksmd does not run, none is placed. */
 export function placementClasses(): readonly ClassState[] {
-  return classes;
+  if (mode === 'always' || ksmdRunning) return classes;
+  return classes.map((state) => ({ ...state, placing: false, reason: 'ksmdStopped' }));
 }
 
 export function placementMode(): Placement {

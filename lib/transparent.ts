@@ -19,8 +19,8 @@ import { KsmUnsupportedError } from './errors.js';
 import { pageSize } from './kernel/page-size.js';
 import { zeroFillBuffers } from './node-flags.js';
 import {
-  CLASS_COUNT, classOf, classPages, placementClasses, placementMode, placingClass, startPlacement, stopPlacement,
-  type Placement, type PlacementReason,
+  CLASS_COUNT, classOf, classPages, mayPlace, NOT_PLACING, placementClasses, placementMode, placingClass, PROBE_TAKEN,
+  startPlacement, stopPlacement, type Placement, type PlacementReason,
 } from './placement.js';
 
 /** Buffers and their bytes. */
@@ -86,6 +86,12 @@ export interface TransparentModeOptions {
 
 const PLACEMENTS: readonly Placement[] = ['adaptive', 'always'];
 
+/** The fewest and most bytes per UTF-16 unit of a string, by encoding (others: 0 and 3). */
+const BYTES_PER_UNIT: Partial<Record<string, readonly [number, number]>> = {
+  utf8: [1, 3], 'utf-8': [1, 3], latin1: [1, 1], binary: [1, 1], ascii: [1, 1],
+  ucs2: [2, 2], 'ucs-2': [2, 2], utf16le: [2, 2], 'utf-16le': [2, 2], base64: [0, 1], base64url: [0, 1], hex: [0, 1],
+};
+
 /** The default threshold: one page. A smaller placed Buffer would still take a whole page. */
 export const DEFAULT_THRESHOLD = 4096;
 
@@ -130,12 +136,9 @@ const placeable = (size: unknown): size is number =>
  * or the allocator could not give memory). Unzeroed it may hold an earlier Buffer's bytes: for
  * callers that overwrite it all, or promise no contents. Counted by class either way.
  */
-function place(size: number, zeroed: boolean): Buffer | 'notPlacing' | 'fallback' {
+function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'notPlacing' | 'fallback' {
   const index = classOf(size, page);
-  if (!placingClass(index)) {
-    count(notPlacedByClass[index], size);
-    return 'notPlacing';
-  }
+  if (!placingClass(index, probeTaken)) return 'notPlacing';
   let buffer: Buffer | null;
   try {
     buffer = allocatePageAligned(size, zeroed);
@@ -164,6 +167,7 @@ function leaveToNode(make: () => Buffer, reason?: Reason): Buffer {
     insideNode = false;
   }
   count(left[reason ?? (buffer.length < threshold ? 'belowThreshold' : 'otherArguments')], buffer.length);
+  if (reason === 'notPlacing') count(notPlacedByClass[classOf(buffer.length, page)], buffer.length);
   return buffer;
 }
 
@@ -218,9 +222,13 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
     const name = typeof encoding === 'string' && encoding !== '' ? encoding as BufferEncoding : 'utf8';
     // No encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here, unmeasured.
     if (value.length * 3 < threshold || !isEncoding(name)) return toNode('from', args);
+    // Nor are strings measured whose sizes all fall in classes not placed now (ksmd stopped).
+    const [least, most] = BYTES_PER_UNIT[name] ?? [0, 3];
+    const verdict = mayPlace(Math.max(value.length * least, threshold), value.length * most, page);
+    if (verdict === NOT_PLACING) return toNode('from', args, 'notPlacing');
     const size = byteLength(value, name);
     if (!placeable(size)) return toNode('from', args);
-    const buffer = place(size, false);
+    const buffer = place(size, false, verdict === PROBE_TAKEN);
     if (typeof buffer === 'string') return toNode('from', args, buffer);
     const written = Reflect.apply(bufferWrite, buffer, [value, 0, size, name]) as number;
     if (written === size) return buffer;

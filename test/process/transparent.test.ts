@@ -279,6 +279,26 @@ describe.skipIf(!linux)('enableTransparentMode() and disableTransparentMode()', 
     expect(inspect(Buffer.alloc(8192)).marked).toBe(false);
   });
 
+  it('process.memoryUsage(): external counts placed Buffers, arrayBuffers leaves them out, as the README and docs/api.md say', () => {
+    try {
+      enableTransparentMode({ placement: 'always' });
+      globalThis.gc?.();
+      const before = process.memoryUsage();
+      const placed = Array.from({ length: 10 }, () => Buffer.alloc(1024 * 1024, 1));
+      const after = process.memoryUsage();
+      expect(placed.every((buffer) => inspect(buffer).marked)).toBe(true);
+      expect(after.external - before.external).toBeGreaterThan(9 * 1024 * 1024); // (less what was freed meanwhile)
+      expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(1024 * 1024);
+    } finally {
+      disableTransparentMode();
+    }
+    for (const doc of ['README.md', 'docs/api.md']) {
+      const text = fs.readFileSync(path.join(packageRoot, doc), 'utf8');
+      const section = text.slice(text.search(/^## (The preload hook and )?[Tt]ransparent mode/m)).split(/^## /m)[1];
+      expect(section, doc).toContain('process.memoryUsage().arrayBuffers');
+    }
+  });
+
   it('rejects bad options with typed, coded errors and changes nothing', () => {
     const from = Buffer.from;
     expect(() => enableTransparentMode('4096' as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
