@@ -13,7 +13,11 @@ export function startChild(name, args, { nodeArgs = [], env = {} } = {}) {
   const child = spawn(process.execPath, [...nodeArgs, script(name), ...args.map(String)],
     { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', (chunk) => (String(chunk).startsWith('ready') ? resolve(child) : reject(new Error(String(chunk)))));
+    child.stdout.once('data', (chunk) => {
+      if (!String(chunk).startsWith('ready')) reject(new Error(String(chunk)));
+      child.readyLine = String(chunk).trim(); // "ready" and whatever the child adds (pids)
+      resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`bench child ${name} exited with ${code}`)));
   });
 }

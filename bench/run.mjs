@@ -14,6 +14,8 @@ import { savingsFigures } from './savings.mjs';
 import { scanCostFigures } from './scan-cost.mjs';
 import { statsFigures } from './stats.mjs';
 import { transparentCostFigures, transparentFigures } from './transparent.mjs';
+import { uniqueDataFigures } from './unique-data.mjs';
+import { clusterFigures } from './cluster.mjs';
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string', multiple: true } },
@@ -31,7 +33,8 @@ const suites = [
 // with process-wide merge (6.4+); transparent mode compares with it where it can, and counts
 // pages_sharing, which every kernel has.
 const ksmdSuites = [...(processStats().mergingPages !== undefined ? [['savings', savingsFigures]] : []),
-  ...(capabilities().processMerge ? [['scan cost', scanCostFigures]] : []), ['transparent mode', transparentFigures]];
+  ...(capabilities().processMerge ? [['scan cost', scanCostFigures]] : []), ['transparent mode', transparentFigures],
+  ['transparent mode, unique data', uniqueDataFigures], ['transparent mode, cluster app', clusterFigures]];
 
 const started = Date.now();
 const figures = [];
