@@ -91,6 +91,7 @@ const BYTES_PER_UNIT: Partial<Record<string, readonly [number, number]>> = {
   utf8: [1, 3], 'utf-8': [1, 3], latin1: [1, 1], binary: [1, 1], ascii: [1, 1],
   ucs2: [2, 2], 'ucs-2': [2, 2], utf16le: [2, 2], 'utf-16le': [2, 2], base64: [0, 1], base64url: [0, 1], hex: [0, 1],
 };
+const ANY_BYTES_PER_UNIT = [0, 3] as const;
 
 /** The default threshold: one page. A smaller placed Buffer would still take a whole page. */
 export const DEFAULT_THRESHOLD = 4096;
@@ -192,10 +193,12 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
     return buffer;
   };
   // Node 26 added an `alignment` argument: given, the call is Node's to serve.
-  const unsafe = (key: 'allocUnsafe' | 'allocUnsafeSlow') => function (size: number, ...rest: unknown[]): Buffer {
-    const args = [size, ...rest];
+  const unsafe = (key: 'allocUnsafe' | 'allocUnsafeSlow') => function (size: number, alignment?: unknown): Buffer {
+    // No spread or for-of on these paths: they use Array's iterator, which an app may have
+    // replaced, and Node's own functions (its primordials) do not.
+    const args = alignment === undefined ? [size] : [size, alignment];
     if (retired) return node(key, args);
-    if (insideNode || !placeable(size) || rest[0] !== undefined) return toNode(key, args);
+    if (insideNode || !placeable(size) || alignment !== undefined) return toNode(key, args);
     const buffer = place(size, zeroFill);
     return typeof buffer === 'string' ? toNode(key, args, buffer) : buffer;
   };
@@ -223,8 +226,8 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
     // No encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here, unmeasured.
     if (value.length * 3 < threshold || !isEncoding(name)) return toNode('from', args);
     // Nor are strings measured whose sizes all fall in classes not placed now (ksmd stopped).
-    const [least, most] = BYTES_PER_UNIT[name] ?? [0, 3];
-    const verdict = mayPlace(Math.max(value.length * least, threshold), value.length * most, page);
+    const perUnit = BYTES_PER_UNIT[name] ?? ANY_BYTES_PER_UNIT;
+    const verdict = mayPlace(Math.max(value.length * perUnit[0], threshold), value.length * perUnit[1], page);
     if (verdict === NOT_PLACING) return toNode('from', args, 'notPlacing');
     const size = byteLength(value, name);
     if (!placeable(size)) return toNode('from', args);

@@ -139,6 +139,28 @@ describe.skipIf(!linux)('transparent mode', () => {
     }
   }, 60_000);
 
+  it('works as Node does where the app replaced Array\'s and Map\'s iterators (Node\'s own functions do not use them)', () => {
+    // As Node's test-require-delete-array-iterator and test-worker-terminate-source-map do.
+    const code = `
+      const fs = require('node:fs');
+      const ArrayIterator = Object.getPrototypeOf([][Symbol.iterator]());
+      const saved = [Array.prototype[Symbol.iterator], ArrayIterator.next, Map.prototype[Symbol.iterator]];
+      delete Array.prototype[Symbol.iterator];
+      delete ArrayIterator.next;
+      Map.prototype[Symbol.iterator] = () => { throw new Error('iterated'); };
+      const made = [Buffer.allocUnsafe(8192), Buffer.allocUnsafeSlow(8192), Buffer.alloc(8192, 1), Buffer.from('x'.repeat(8192)),
+        Buffer.from('y'.repeat(8192), 'latin1'), Buffer.concat([Buffer.alloc(5000), Buffer.alloc(5000)]),
+        fs.readFileSync(process.execPath).subarray(0, 8192)];
+      Array.prototype[Symbol.iterator] = saved[0];
+      ArrayIterator.next = saved[1];
+      Map.prototype[Symbol.iterator] = saved[2];
+      console.log(made.map((b) => b.length).join(' '));`;
+    const plain = node(['-e', code]);
+    const mode = node(['-e', code], { mode: true });
+    expect([mode.stderr, mode.stdout]).toEqual([plain.stderr, plain.stdout]);
+    expect(mode.stdout).toBe('8192 8192 8192 8192 8192 10000 8192\n');
+  });
+
   it('on a host that cannot merge, warns once and the app runs on Node\'s own Buffers', () => {
     const result = node(['-e', `Object.defineProperty(process, 'platform', { value: 'darwin' });
       require('node-ksm/register');
