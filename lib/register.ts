@@ -14,15 +14,19 @@
 // without editing NODE_OPTIONS. A value it does not know (a typo, 'true') is said once on
 // stderr, since that is a mistake and not a choice.
 import { constants } from 'node:buffer';
-import { enableProcessMerge } from './process-merge.js';
 import type { Placement } from './placement.js';
-import { DEFAULT_THRESHOLD, enableTransparentMode } from './transparent.js';
+
+// The library is loaded inside the try blocks below, not by import statements, so that where it
+// cannot be (Node's permission model reading only the app's files, a broken install) the app
+// still starts, with the warning.
+const processMerge = () => require('./process-merge.js') as typeof import('./process-merge.js');
+const transparent = () => require('./transparent.js') as typeof import('./transparent.js');
 
 const warn = (text: string) => process.stderr.write(`node-ksm: ${text}\n`);
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** NODE_KSM_BUFFER_THRESHOLD as a byte count, or the default (said once) when it is not one. */
-function bufferThreshold(): number {
+function bufferThreshold(DEFAULT_THRESHOLD: number): number {
   const text = process.env.NODE_KSM_BUFFER_THRESHOLD;
   if (text === undefined || text === '') return DEFAULT_THRESHOLD;
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
@@ -44,13 +48,14 @@ function placement(): Placement {
 const setting = process.env.NODE_KSM_MERGE;
 if (setting === '1') {
   try {
-    enableProcessMerge();
+    processMerge().enableProcessMerge();
   } catch (error) {
     warn(`NODE_KSM_MERGE=1, but process-wide merge could not be turned on: ${reason(error)}`);
   }
 } else if (setting === 'buffers') {
   try {
-    enableTransparentMode({ threshold: bufferThreshold(), placement: placement() });
+    const { DEFAULT_THRESHOLD, enableTransparentMode } = transparent();
+    enableTransparentMode({ threshold: bufferThreshold(DEFAULT_THRESHOLD), placement: placement() });
   } catch (error) {
     warn(`NODE_KSM_MERGE=buffers, but Buffers stay Node's own: ${reason(error)}`);
   }

@@ -36,6 +36,16 @@ describe.skipIf(!linux)('ksm run and the preload hook', () => {
     expect(node(['-e', mergeAny], { NODE_KSM_MERGE: '1', NODE_OPTIONS: '-r node-ksm/register' }).stdout).toBe('yes\n');
   });
 
+  it.each(['1', 'buffers'])('where Node\'s permission model lets it read only the hook itself, NODE_KSM_MERGE=%s warns once and the app runs', (merge) => {
+    const app = path.join(packageRoot, 'test', 'fixtures', 'plain-app.cjs');
+    const register = path.join(packageRoot, 'dist', 'register.js');
+    const permission = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+    const result = node([permission, `--allow-fs-read=${app}`, `--allow-fs-read=${register}`, '-r', register, app], { NODE_KSM_MERGE: merge });
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: 'app ran\n' });
+    expect(result.stderr.replace(/.*ExperimentalWarning.*\n(.*--trace-warnings.*\n)?/g, '').trim().split('\n')).toEqual([
+      expect.stringMatching(/^node-ksm: NODE_KSM_MERGE=(1|buffers), but .*(Access to this API has been restricted|ERR_ACCESS_DENIED)/)]);
+  });
+
   it('on a host that cannot merge, warns once and lets the app run', () => {
     const result = node(['-e', `Object.defineProperty(process, 'platform', { value: 'darwin' });
       require('node-ksm/register'); console.log('app ran')`], { NODE_KSM_MERGE: '1' });
