@@ -57,19 +57,7 @@ for generation in "${generations[@]}"; do
         npx vitest run --project unit --project process --project system --reporter=default --reporter=json --outputFile="$results"
     ' _ "$(mktemp -d -p "$work")" "$generation" "$work/present-as.so" "$results" $(files_of "$generation") || status=1
   fi
-  # The closing summary names each failed test and the first line of why, so that the tail
-  # of a long CI log says which test failed under which kernel.
-  summary+=("$(node -e '
-    const r = require(process.argv[1]);
-    console.log(`Linux ${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-    for (const file of r.testResults) {
-      for (const test of file.assertionResults) {
-        if (test.status !== "failed") continue;
-        const why = (test.failureMessages[0] ?? "").split("\n")[0].slice(0, 300);
-        console.log(`  failed: ${file.name.replace(process.cwd() + "/", "")} > ${test.fullName}\n    ${why}`);
-      }
-    }
-  ' "$results" "$generation" 2>/dev/null || echo "Linux $generation: no results")")
+  summary+=("Linux $generation: $(node scripts/vitest-summary.cjs "$results" 2>/dev/null || echo "no results")")
 done
 echo "=== test:kernels"
 printf '%s\n' "${summary[@]}"

@@ -58,10 +58,7 @@ for major in "${majors[@]}"; do
     outcome=FAILED
     status=1
   fi
-  counts=$(node -e '
-    const r = require(process.argv[1]);
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-  ' "$results/$major.json" 2>/dev/null || echo "no results")
+  counts=$(node scripts/vitest-summary.cjs "$results/$major.json" 2>/dev/null || echo "no results")
   summary+=("Node $("$dir/bin/node" --version): $outcome ($counts)")
 done
 echo
