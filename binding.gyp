@@ -13,6 +13,7 @@
             "native/byte_count.cc",
             "native/duplicate_count.cc",
             "native/frame_flags.cc",
+            "native/glibc_baseline.cc",
             "native/heap_marks.cc",
             "native/memory_view.cc",
             "native/page_hash.cc",

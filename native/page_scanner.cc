@@ -14,10 +14,16 @@
 namespace ksm {
 namespace {
 
+// Not std::make_shared: with GCC 9+ it needs libstdc++'s GLIBCXX_3.4.26, newer than RHEL 8 has,
+// where the prebuilt addon must load (docs/deployment.md, "Prebuilt addons").
+std::shared_ptr<ProcFile> OpenProcFile(const std::string& path) {
+  return std::shared_ptr<ProcFile>(new ProcFile(path.c_str()));
+}
+
 class PageScanner : public Napi::ObjectWrap<PageScanner> {
  public:
   explicit PageScanner(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PageScanner>(info) {
-    auto kpageflags = std::make_shared<ProcFile>("/proc/kpageflags");
+    auto kpageflags = OpenProcFile("/proc/kpageflags");
     if (kpageflags->ok()) kpageflags_ = std::move(kpageflags);  // root only: else merged is unknown
   }
 
@@ -151,9 +157,9 @@ Napi::Value PageScanner::Begin(const Napi::CallbackInfo& info) {
   const uint32_t process = info[1].As<Napi::Number>().Uint32Value();
   const std::string dir = "/proc/" + std::to_string(pid);
   // mem needs what ptrace needs to attach (another user's process: EACCES), pagemap less.
-  auto pagemap = std::make_shared<ProcFile>((dir + "/pagemap").c_str());
+  auto pagemap = OpenProcFile(dir + "/pagemap");
   if (!pagemap->ok()) throw SyscallError(env, "open", pagemap->open_errno());
-  auto mem = std::make_shared<ProcFile>((dir + "/mem").c_str());
+  auto mem = OpenProcFile(dir + "/mem");
   if (!mem->ok()) throw SyscallError(env, "open", mem->open_errno());
   const uint32_t id = next_session_++;
   sessions_[id] = {process, std::move(pagemap), std::move(mem)};
