@@ -1,10 +1,13 @@
 'use strict';
-// npm's install step: builds the native addon with the node-gyp the package manager provides.
-// Installed as a dependency it never fails the user's install: where the build cannot run it
-// prints one warning, records why in build/install-error.json (capabilities().reasons reads it
-// at run time, since npm hides a dependency's script output), and exits 0; the package then
-// imports and reports KSM as unsupported. In this repo's own checkout a failed build fails.
-const { spawn } = require('node:child_process');
+// npm's install step. Takes the prebuilt addon shipped for this machine when it loads
+// (docs/deployment.md, "Prebuilt addons"); else, or when asked (--build-from-source,
+// NODE_KSM_BUILD_FROM_SOURCE=1), builds it with the node-gyp the package manager provides.
+// Installed as a dependency it never fails the user's install: where neither works it prints one
+// warning, records why in build/install-error.json (capabilities().reasons reads it at run time,
+// since npm hides a dependency's script output), and exits 0; the package then imports and
+// reports KSM as unsupported. In this repo's own checkout it always compiles, and a failed build
+// fails.
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -64,14 +67,61 @@ function missingTools(nodeGyp) {
   return missing;
 }
 
+/** The first line of what loading `file` in a separate Node threw (or the signal it died of); undefined if it loaded. */
+function loadError(file) {
+  const check = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(file)}); } catch (error) {
+    process.stderr.write(String(error.message).split('\\n')[0]); process.exit(1); }`], { encoding: 'utf8' });
+  if (check.status === 0) return undefined;
+  return check.signal ? `loading it killed Node with ${check.signal}` : check.stderr.trim() || `exit ${check.status}`;
+}
+
+// Why no prebuild serves this machine, when the install compiles instead: said with any failure.
+let noPrebuild = '';
+
+/** Takes the prebuild that fits and loads, and ends the install step; else returns, to compile. */
+function usePrebuild() {
+  let choice;
+  try {
+    choice = require('../dist/kernel/prebuild.js');
+  } catch (error) {
+    // A package without its compiled TypeScript (a broken git install) cannot run anyway.
+    console.error(`node-ksm: warning: cannot choose a prebuilt addon (${error.message.split('\n')[0]}); compiling from source`);
+    return;
+  }
+  const { buildFromSourceAsked, prebuildFile, prebuildTarget } = choice;
+  if (buildFromSourceAsked()) {
+    console.log('node-ksm: compiling the native addon from source, as asked (--build-from-source or NODE_KSM_BUILD_FROM_SOURCE)');
+    return;
+  }
+  const target = prebuildTarget();
+  const file = prebuildFile(packageRoot, target);
+  if (!fs.existsSync(file)) {
+    noPrebuild = `no prebuilt addon for ${target}, and `;
+    console.log(`node-ksm: no prebuilt addon for ${target}: compiling the native addon from source`);
+    return;
+  }
+  const error = loadError(file);
+  if (error === undefined) {
+    // An earlier compile or its error record would shadow the prebuild at run time.
+    fs.rmSync(buildDir, { recursive: true, force: true });
+    console.log(`node-ksm: using the prebuilt addon ${path.relative(packageRoot, file)}; nothing to compile`);
+    process.exit(0);
+  }
+  noPrebuild = `the prebuilt addon ${file} could not be loaded (${error}), and `;
+  console.error(`node-ksm: warning: the prebuilt addon ${file} could not be loaded (${error}); compiling the native addon from source`);
+}
+
 /** Records why there is no addon, says it once, and ends the install step. */
 function giveUp(what, fix) {
-  const reason = `the native addon was not built when node-ksm was installed: ${what}; ${fix}, then run "${rebuild}"`;
+  const reason = `the native addon was not built when node-ksm was installed: ${noPrebuild}${what}; ${fix}, then run "${rebuild}"`;
   fs.mkdirSync(buildDir, { recursive: true });
   fs.writeFileSync(errorFile, `${JSON.stringify({ reason }, null, 2)}\n`);
   console.error(`node-ksm: warning: ${reason}. Until then node-ksm loads and reports KSM as unsupported.`);
   process.exit(developing ? 1 : 0);
 }
+
+// A checkout of this repo compiles what it has; it has no dist/ before its first build.
+if (!developing) usePrebuild();
 
 const nodeGyp = findNodeGyp();
 const missing = missingTools(nodeGyp);

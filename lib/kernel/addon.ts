@@ -8,6 +8,7 @@ import bindings from 'bindings';
 import { KsmUnsupportedError, toKsmError } from '../errors.js';
 import { withHint } from './hints.js';
 import { requireLinux } from './platform.js';
+import { prebuildFile, prebuildTarget } from './prebuild.js';
 
 /** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
 export type MemoryLike = ArrayBuffer | ArrayBufferView;
@@ -127,38 +128,55 @@ function probeKsm(binding: NativeBinding): string | undefined {
   return undefined;
 }
 
-/** Why there is no built addon: what the install step recorded, or that it never ran. */
-function notBuiltReason(): string {
+/** Why the install step left no addon, as it recorded it; undefined if it recorded nothing. */
+function recordedInstallError(): string | undefined {
   try {
     const recorded = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'install-error.json'), 'utf8')) as { reason?: unknown };
     if (typeof recorded.reason === 'string') return recorded.reason;
   } catch {
-    // No record: the install step did not run.
+    // No record: the install step did not run, or left an addon.
   }
+  return undefined;
+}
+
+/** Why there is no addon at all: no prebuild fits, and the install script never ran to compile one. */
+function notBuiltReason(target: string): string {
   return 'the native addon was never built: node-ksm\'s install script did not run (npm --ignore-scripts, or a ' +
-    'package manager that runs dependencies\' build scripts only when allowed); allow it (npm: "npm approve-scripts ' +
-    'node-ksm", which writes package.json\'s allowScripts; pnpm: "pnpm approve-builds"; bun: add "node-ksm" to ' +
-    'package.json\'s trustedDependencies), then run "npm rebuild node-ksm"';
+    'package manager that runs dependencies\' build scripts only when allowed), and the package has no prebuilt addon ' +
+    `for ${target}; allow the script (npm: "npm approve-scripts node-ksm", which writes package.json's allowScripts; ` +
+    'pnpm: "pnpm approve-builds"; bun: add "node-ksm" to package.json\'s trustedDependencies), then run "npm rebuild node-ksm"';
+}
+
+/**
+ * The addon file to load: a compiled build first (asked for, or compiled because no prebuild
+ * fitted or loaded), else the prebuild for this machine; and what to do if it does not load.
+ * Only the Release build is tried, so a stale Debug build cannot win.
+ */
+function addonFile(): { file: string; fix: string } {
+  const built = path.join(packageRoot, 'build', 'Release', 'ksm.node');
+  if (fs.existsSync(built)) return { file: built, fix: 'rebuild it with "npm rebuild node-ksm"' };
+  const recorded = recordedInstallError();
+  if (recorded !== undefined) throw new KsmUnsupportedError([recorded]);
+  const target = prebuildTarget();
+  const prebuilt = prebuildFile(packageRoot, target);
+  if (!fs.existsSync(prebuilt)) throw new KsmUnsupportedError([notBuiltReason(target)]);
+  return { file: prebuilt, fix: 'compile one from source with "npm rebuild node-ksm --build-from-source"' };
 }
 
 function load(): NativeBinding {
   requireLinux();
-  // Only the Release build is tried, so a stale Debug build cannot win.
-  if (!fs.existsSync(path.join(packageRoot, 'build', 'Release', 'ksm.node'))) {
-    throw new KsmUnsupportedError([notBuiltReason()]);
-  }
+  const { file, fix } = addonFile();
+  const relative = path.relative(packageRoot, file);
   let loaded: NativeBinding;
   try {
     loaded = bindings({
       bindings: 'ksm.node',
       module_root: packageRoot,
-      try: [['module_root', 'build', 'Release', 'bindings']],
+      try: [['module_root', ...path.dirname(relative).split(path.sep), 'bindings']],
     }) as NativeBinding;
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new KsmUnsupportedError([
-      `the native addon build/Release/ksm.node could not be loaded (${why}); rebuild it with "npm rebuild node-ksm"`,
-    ]);
+    throw new KsmUnsupportedError([`the native addon ${relative} could not be loaded (${why}); ${fix}`]);
   }
   const unusable = probeKsm(loaded);
   if (unusable) throw new KsmUnsupportedError([unusable]);

@@ -26,12 +26,15 @@ export interface RunOptions {
   gid?: number;
   /** Milliseconds before the child is killed. Default 60 s. */
   timeout?: number;
+  /** The command that runs Node: another version's binary, or one under an emulator. Default: this Node. */
+  node?: string[];
 }
 
 export function runNode(code: string, options: RunOptions = {}): ChildResult {
   // With no code, `args` name a script to run.
   const args = [...(options.args ?? []), ...(code ? [...(options.module ? ['--input-type=module'] : []), '-e', code] : [])];
-  const result = spawnSync(process.execPath, args, {
+  const [command, ...prefix] = options.node ?? [process.execPath];
+  const result = spawnSync(command, [...prefix, ...args], {
     cwd: options.cwd ?? packageRoot,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',

@@ -1,6 +1,8 @@
-// The packed tarball installed into empty projects as users install it: normally, on a machine
-// with no C++ compiler, and with install scripts skipped. The last two must not fail the install.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+// The packed tarball installed into empty projects as users install it: with its prebuilt addon
+// on machines with no compiler, on each Node users run and on arm64 (under qemu); compiled from
+// source when asked or when the prebuild does not load; and with install scripts skipped. None
+// of these may fail the install.
+import { execFileSync, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
 
 const linux = process.platform === 'linux';
+const x64 = process.arch === 'x64';
 let work: string;
 let tarball: string;
 
 function run(command: string, args: string[], options: SpawnSyncOptions = {}) {
+  const began = Date.now();
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 240_000, ...options });
-  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
+  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr), ms: Date.now() - began };
 }
 
 /** An empty project with the tarball installed by `npm install ...flags`; its directory and npm's result. */
@@ -26,116 +30,220 @@ function installInto(name: string, flags: string[], env: NodeJS.ProcessEnv = pro
   return { dir, ...result };
 }
 
-/** A directory of links to everything on PATH but C and C++ compilers: a machine without a toolchain. */
-function pathWithoutCompilers(): string {
-  const bin = path.join(work, 'bin-without-compilers');
+/** `npm rebuild node-ksm` in an installed project: the install script again, as a user reruns it. */
+function rebuild(dir: string, env: NodeJS.ProcessEnv = process.env) {
+  return run('npm', ['rebuild', 'node-ksm', '--foreground-scripts'], { cwd: dir, env });
+}
+
+/**
+ * A PATH of one directory holding `node` (this Node, or `nodeBin`), npm and a shell for its
+ * scripts, and nothing else: no compiler, make or python, as in a slim or distroless image.
+ */
+function pathWithNodeOnly(name: string, nodeBin = process.execPath): string {
+  const bin = path.join(work, `bin-${name}`);
   fs.mkdirSync(bin);
-  const compiler = /^(cc|c\+\+|g\+\+|gcc|clang|clang\+\+|cpp)(-[\d.]+)?$|-(gcc|g\+\+|cc|c\+\+)(-[\d.]+)?$/;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!fs.existsSync(dir)) continue;
-    for (const name of fs.readdirSync(dir)) {
-      const link = path.join(bin, name);
-      if (!compiler.test(name) && !fs.existsSync(link)) fs.symlinkSync(path.join(dir, name), link);
-    }
-  }
+  fs.symlinkSync(nodeBin, path.join(bin, 'node'));
+  fs.symlinkSync(fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim()), path.join(bin, 'npm'));
+  fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
   return bin;
 }
+
+const builtAddon = (dir: string) => path.join(dir, 'node_modules', 'node-ksm', 'build', 'Release', 'ksm.node');
+const prebuilt = (dir: string, target = `linux-${process.arch}-glibc`) => path.join(dir, 'node_modules', 'node-ksm', 'prebuilds', target, 'ksm.node');
 
 interface Probe {
   supported: boolean;
   reasons: string[];
   pagesSharing: unknown;
   esmSupported: boolean;
+  /** The addon file this process mapped, relative to the installed package. */
+  addon?: string;
+  markedPages: number;
+  allocated: number;
+  process: unknown;
 }
 const probe = `
   const ksm = require('node-ksm');
-  import('node-ksm').then((esm) => console.log(JSON.stringify({
-    supported: ksm.capabilities().supported,
-    reasons: ksm.capabilities().reasons,
-    pagesSharing: ksm.systemStats().pagesSharing,
-    esmSupported: esm.capabilities().supported,
-  })));`;
+  import('node-ksm').then((esm) => {
+    const supported = ksm.capabilities().supported;
+    const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+    const addon = /\\S*node-ksm\\/(\\S*ksm\\.node)$/m.exec(maps)?.[1];
+    console.log(JSON.stringify({
+      supported, addon,
+      reasons: ksm.capabilities().reasons,
+      pagesSharing: ksm.systemStats().pagesSharing,
+      esmSupported: esm.capabilities().supported,
+      markedPages: supported ? ksm.markMergeable(Buffer.alloc(16384)).pages : 0,
+      allocated: supported ? ksm.allocMergeable(3 * 4096, 7).reduce((sum, byte) => sum + byte, 0) : 0,
+      process: supported ? ksm.processStats() : null,
+    }));
+  });`;
+
+/** What the probe reports in `dir`, run by `node` (default: this Node). */
+const probeIn = (dir: string, node?: string[]) => runNodeJson<Probe>(probe, { cwd: dir, ...(node ? { node } : {}) });
 
 /** The installed package's CLI, run as a user runs it. */
 function cliStatus(dir: string) {
   return run(process.execPath, [path.join(dir, 'node_modules', '.bin', 'ksm'), 'status'], { cwd: dir });
 }
 
+/** Node `major`'s directory (npm's node-linux-* binaries, fetched once). */
+const nodeDir = (major: number, arch = process.arch) =>
+  execFileSync('bash', [path.join(packageRoot, 'scripts', 'node-binary.sh'), String(major), arch], { encoding: 'utf8' }).trim();
+
+const timings: Record<string, number> = {};
+
 describe.skipIf(!linux)('installing the packed tarball', () => {
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-install-'));
+    // Packing builds the prebuilds (prepack).
     const packed = run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: packageRoot });
     expect(packed.status, packed.stderr).toBe(0);
     tarball = path.join(work, packed.stdout.trim().split('\n').pop()!);
   });
   afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (Object.keys(timings).length > 0) console.log(`install times: ${JSON.stringify(timings)}`);
   });
 
-  it('builds with the node-gyp npm provides, installs no node-gyp of its own, and KSM is supported', () => {
-    const install = installInto('normal', ['--foreground-scripts']);
+  it('holds a prebuilt addon for linux-x64 and linux-arm64 on glibc, each within the glibc 2.28 baseline, in under 5 MiB', () => {
+    expect(fs.statSync(tarball).size).toBeLessThan(5 * 2 ** 20);
+    const unpacked = path.join(work, 'unpacked');
+    fs.mkdirSync(unpacked);
+    execFileSync('tar', ['xzf', tarball, '-C', unpacked]);
+    const files = ['linux-x64-glibc', 'linux-arm64-glibc'].map((target) => path.join(unpacked, 'package', 'prebuilds', target, 'ksm.node'));
+    expect(execFileSync('file', ['-b', ...files], { encoding: 'utf8' })).toMatch(/x86-64.*\n.*ARM aarch64/);
+    const check = (...args: string[]) => run(process.execPath, [path.join(packageRoot, 'scripts', 'check-elf-baseline.mjs'), ...args]);
+    const passed = check(...files);
+    expect(passed.status, passed.stderr).toBe(0);
+    expect(passed.stdout).toMatch(/x64-glibc\/ksm.node: .*GLIBC_2\.\d+/);
+    // The check can fail: against a baseline older than what the build needs, it does.
+    const past = check('--baseline', 'GLIBC=2.3', files[0]);
+    expect(past.status).toBe(1);
+    expect(past.stderr).toMatch(/needs GLIBC_2\.\d+, past the baseline GLIBC_2\.3/);
+  });
+
+  it.skipIf(!x64).each([['the system Node', 0], ['Node 22', 22], ['Node 26', 26]] as const)(
+    'on %s with PATH holding node and npm but no compiler, make or python: the prebuild serves, nothing is compiled', (_name, major) => {
+      const node = major === 0 ? process.execPath : path.join(nodeDir(major), 'bin', 'node');
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithNodeOnly(`node${major}`, node) };
+      delete env.CXX;
+      const install = installInto(`prebuilt-${major}`, ['--foreground-scripts'], env);
+      expect(install.status, install.stderr).toBe(0);
+      if (major === 0) timings.prebuilt = install.ms;
+      expect(install.stdout).toContain('node-ksm: using the prebuilt addon prebuilds/linux-x64-glibc/ksm.node; nothing to compile');
+      expect(install.stdout).not.toMatch(/gyp/);
+      expect(fs.existsSync(builtAddon(install.dir))).toBe(false);
+      const report = probeIn(install.dir, [node]);
+      expect(report).toMatchObject({ supported: true, esmSupported: true, addon: 'prebuilds/linux-x64-glibc/ksm.node', allocated: 3 * 4096 * 7 });
+      expect(report.markedPages).toBeGreaterThanOrEqual(3);
+      expect(report.reasons.filter((reason) => reason.includes('native addon'))).toEqual([]);
+    });
+
+  it('--build-from-source compiles with the node-gyp npm provides, installs no node-gyp of its own, and that build is loaded', () => {
+    const install = installInto('from-source', ['--build-from-source', '--foreground-scripts']);
     expect(install.status, install.stderr).toBe(0);
+    timings.compiled = install.ms;
     const npmNodeGyp = run('npm', ['config', 'get', 'node-gyp']).stdout.trim();
     expect(npmNodeGyp).toMatch(/node-gyp/);
+    expect(install.stdout).toContain('node-ksm: compiling the native addon from source, as asked');
     expect(install.stdout).toContain(`node-ksm: building the native addon with ${npmNodeGyp}`);
-    expect(fs.existsSync(path.join(install.dir, 'node_modules', 'node-ksm', 'build', 'Release', 'ksm.node'))).toBe(true);
+    expect(fs.existsSync(builtAddon(install.dir))).toBe(true);
     expect(fs.existsSync(path.join(install.dir, 'node_modules', 'node-gyp'))).toBe(false);
     const listed = run('npm', ['ls', '--all', '--parseable'], { cwd: install.dir }).stdout;
     expect(listed).not.toMatch(/node-gyp/);
     expect(listed).toMatch(/node_modules\/bindings/);
+    expect(probeIn(install.dir)).toMatchObject({ supported: true, esmSupported: true, addon: 'build/Release/ksm.node' });
 
-    const report = runNodeJson<Probe>(probe, { cwd: install.dir });
-    expect(report).toMatchObject({ supported: true, reasons: expect.any(Array), esmSupported: true });
-    expect(typeof report.pagesSharing).toBe('number');
+    // Asked again through our own variable, after a rebuild that took the prebuild.
+    const back = rebuild(install.dir);
+    expect(back.stdout).toContain('using the prebuilt addon');
+    expect(fs.existsSync(builtAddon(install.dir))).toBe(false);
+    const ours = rebuild(install.dir, { ...process.env, NODE_KSM_BUILD_FROM_SOURCE: '1' });
+    expect(ours.stdout).toContain('compiling the native addon from source, as asked');
+    expect(fs.existsSync(builtAddon(install.dir))).toBe(true);
   });
 
-  it('succeeds without a C++ compiler; KSM is unsupported with a reason that names the fix', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutCompilers() };
-    delete env.CXX;
-    const install = installInto('no-compiler', [], env);
-    expect(install.status, install.stderr).toBe(0);
-    expect(fs.existsSync(path.join(install.dir, 'node_modules', 'node-ksm', 'build', 'Release', 'ksm.node'))).toBe(false);
+  describe('a prebuild that does not load', () => {
+    /** A project installed without scripts, whose prebuild for this machine is then made unloadable. */
+    function withBrokenPrebuild(name: string) {
+      const install = installInto(name, ['--ignore-scripts']);
+      expect(install.status, install.stderr).toBe(0);
+      fs.writeFileSync(prebuilt(install.dir), 'not an ELF file');
+      return install.dir;
+    }
+    const loaderError = /could not be loaded \(.*ksm\.node: (file too short|invalid ELF header)\)/;
 
-    const report = runNodeJson<Probe>(probe, { cwd: install.dir });
-    expect(report.supported).toBe(false);
-    expect(report.esmSupported).toBe(false);
-    const reason = report.reasons.find((r) => r.includes('native addon'));
-    expect(reason).toMatch(/missing a C\+\+ compiler \(g\+\+, c\+\+ or clang\+\+ on PATH\)/);
-    expect(reason).toMatch(/apt-get install python3 make g\+\+/);
-    expect(reason).toMatch(/npm rebuild node-ksm/);
-    expect(typeof report.pagesSharing).toBe('number');
-    const status = cliStatus(install.dir);
-    expect(status.status, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^ksmd: /m);
+    it('is compiled over, and the install says which file failed and the loader\'s error', () => {
+      const dir = withBrokenPrebuild('broken-prebuild');
+      const again = rebuild(dir);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`node-ksm: warning: the prebuilt addon ${prebuilt(dir)} could not be loaded (`);
+      expect(again.stderr).toMatch(loaderError);
+      expect(fs.existsSync(builtAddon(dir))).toBe(true);
+      expect(probeIn(dir)).toMatchObject({ supported: true, addon: 'build/Release/ksm.node' });
+    });
+
+    it('where it cannot be compiled either, KSM is unsupported with a reason naming the file, the loader\'s error and the fix', () => {
+      const dir = withBrokenPrebuild('broken-no-compiler');
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithNodeOnly('broken') };
+      delete env.CXX;
+      const again = rebuild(dir, env);
+      expect(again.status, again.stderr).toBe(0);
+      const report = probeIn(dir);
+      expect(report.supported).toBe(false);
+      expect(report.esmSupported).toBe(false);
+      const reason = report.reasons.find((r) => r.includes('native addon'));
+      expect(reason).toContain(`the prebuilt addon ${prebuilt(dir)} could not be loaded (`);
+      expect(reason).toMatch(loaderError);
+      expect(reason).toMatch(/and missing a C\+\+ compiler \(g\+\+, c\+\+ or clang\+\+ on PATH\), make, Python 3/);
+      expect(reason).toMatch(/apt-get install python3 make g\+\+.*apk add python3 make g\+\+/);
+      expect(reason).toMatch(/npm rebuild node-ksm/);
+      expect(typeof report.pagesSharing).toBe('number');
+      const status = cliStatus(dir);
+      expect(status.status, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^ksmd: /m);
+    });
   });
 
-  it('succeeds when the compile fails; the reason points at the kept build log', () => {
-    const install = installInto('failed-build', [], { ...process.env, CXX: 'false' });
+  it('a compile that fails does not fail the install; the reason points at the kept build log', () => {
+    const install = installInto('failed-build', ['--build-from-source'], { ...process.env, CXX: 'false' });
     expect(install.status, install.stderr).toBe(0);
     const log = path.join(install.dir, 'node_modules', 'node-ksm', 'build', 'install.log');
     expect(fs.readFileSync(log, 'utf8')).toMatch(/gyp ERR!/);
-    const report = runNodeJson<Probe>(probe, { cwd: install.dir });
+    const report = probeIn(install.dir);
     expect(report.supported).toBe(false);
     expect(report.reasons.find((r) => r.includes('native addon')))
       .toBe(`the native addon was not built when node-ksm was installed: the build failed (node-gyp exit 1; its output is in ${log}); fix what that log names, then run "npm rebuild node-ksm"`);
   });
 
-  it('succeeds with install scripts skipped; the reason says so and how to allow them', () => {
+  it('with install scripts skipped the prebuild still serves, chosen when the package loads', () => {
     const install = installInto('ignore-scripts', ['--ignore-scripts']);
     expect(install.status, install.stderr).toBe(0);
-
-    const report = runNodeJson<Probe>(probe, { cwd: install.dir });
-    expect(report.supported).toBe(false);
-    const reason = report.reasons.find((r) => r.includes('native addon'));
-    expect(reason).toMatch(/install script did not run/);
-    for (const fix of ['npm approve-scripts node-ksm', 'allowScripts', 'pnpm approve-builds', 'trustedDependencies', 'npm rebuild node-ksm']) {
-      expect(reason).toContain(fix);
-    }
-    expect(reason).not.toMatch(/Tried:/);
-    expect(typeof report.pagesSharing).toBe('number');
+    expect(fs.existsSync(builtAddon(install.dir))).toBe(false);
+    expect(probeIn(install.dir)).toMatchObject({ supported: true, addon: `prebuilds/linux-${process.arch}-glibc/ksm.node` });
     const status = cliStatus(install.dir);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^ksmd: /m);
+  });
+
+  // qemu-user runs Node's own arm64 binary here, with Debian's arm64 glibc and libstdc++ (what
+  // .ci/run installs). It proves the arm64 prebuild links, loads into an arm64 Node and runs its
+  // system calls through qemu's translation; whether pages merge is the host kernel's business,
+  // and qemu 7.2 answers EINVAL to the process-wide merge prctl, so merging is not judged here.
+  const qemu = ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'];
+  const qemuMissing = !linux ? 'not Linux' : spawnSync('qemu-aarch64', ['--version']).status !== 0
+    ? 'qemu-aarch64 is not installed (Debian: apt-get install qemu-user)'
+    : !fs.existsSync('/usr/aarch64-linux-gnu/lib/libstdc++.so.6')
+      ? 'no arm64 glibc and libstdc++ in /usr/aarch64-linux-gnu (Debian: apt-get install libc6-arm64-cross libstdc++6-arm64-cross)' : '';
+  it.skipIf(!x64 || qemuMissing !== '')(`the arm64 prebuild loads and works in Node 22 for arm64 under qemu-user${
+    qemuMissing ? ` (skipped: ${qemuMissing})` : ''}`, () => {
+    const install = installInto('arm64', ['--ignore-scripts']);
+    expect(install.status, install.stderr).toBe(0);
+    const report = probeIn(install.dir, [...qemu, path.join(nodeDir(22, 'arm64'), 'bin', 'node')]);
+    expect(report).toMatchObject({ supported: true, addon: 'prebuilds/linux-arm64-glibc/ksm.node', allocated: 3 * 4096 * 7 });
+    expect(report.markedPages).toBeGreaterThanOrEqual(3);
+    expect(report.process).toMatchObject({ mergingPages: expect.any(Number) });
   });
 
   it('this repo sets no npm config that changes npm\'s output (json mode made npm install print JSON)', () => {

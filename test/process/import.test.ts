@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { packageWithoutAddon, runNode, runNodeJson } from '../helpers/child.js';
+import { packageRoot, packageWithoutAddon, runNode, runNodeJson } from '../helpers/child.js';
 
 // Each case imports the built package in a child, calls a KSM function and reports what it threw.
 const callAndReport = `
@@ -64,7 +64,11 @@ describe('importing the package', () => {
   describe.skipIf(process.platform !== 'linux')('without a working addon', () => {
     const reportIn = (dir: string) => runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`, { cwd: dir });
     const build = (dir: string) => path.join(dir, 'build');
-    afterEach(() => fs.rmSync(build(packageWithoutAddon()), { recursive: true, force: true }));
+    const prebuilds = (dir: string) => path.join(dir, 'prebuilds');
+    afterEach(() => {
+      fs.rmSync(build(packageWithoutAddon()), { recursive: true, force: true });
+      fs.rmSync(prebuilds(packageWithoutAddon()), { recursive: true, force: true });
+    });
 
     it('never built (install scripts skipped): the reason says so and how to allow them', () => {
       const report = reportIn(packageWithoutAddon());
@@ -78,6 +82,21 @@ describe('importing the package', () => {
       fs.mkdirSync(build(dir));
       fs.writeFileSync(path.join(build(dir), 'install-error.json'), JSON.stringify({ reason: 'recorded: missing make' }));
       expect(reportIn(dir).reasons).toEqual(['recorded: missing make']);
+    });
+
+    it('no build, and a prebuild for this machine that does not load: the reason names it, the loader\'s error and the compile', () => {
+      const dir = packageWithoutAddon();
+      const target = `linux-${process.arch}-glibc`;
+      fs.mkdirSync(path.join(prebuilds(dir), target), { recursive: true });
+      fs.writeFileSync(path.join(prebuilds(dir), target, 'ksm.node'), 'not an ELF file');
+      const [reason, ...others] = reportIn(dir).reasons ?? [];
+      expect(others).toEqual([]);
+      expect(reason.replace(path.join(prebuilds(dir), target, 'ksm.node'), 'FILE')).toMatch(new RegExp(`^the native addon prebuilds/${target}/ksm.node ` +
+        'could not be loaded \\(FILE: (file too short|invalid ELF header)\\); compile one from source with "npm rebuild node-ksm --build-from-source"$'));
+      // A prebuild that loads serves.
+      fs.copyFileSync(path.join(packageRoot, 'build', 'Release', 'ksm.node'), path.join(prebuilds(dir), target, 'ksm.node'));
+      const served = reportIn(dir);
+      expect([served.name, served.message]).toEqual([undefined, undefined]); // markMergeable threw nothing
     });
 
     it('built but unloadable: the reason names the file, the loader\'s error and the rebuild', () => {
