@@ -6,4 +6,6 @@
 // This definition, hidden so it never leaves the library, binds those reads here instead. It is
 // always 0, "more than one thread": the answer that is never wrong, since it only picks atomic
 // reference counting over plain increments. glibc's own copy is untouched.
-extern "C" __attribute__((visibility("hidden"))) char __libc_single_threaded = 0;
+extern "C" {
+__attribute__((visibility("hidden"))) char __libc_single_threaded = 0;
+}
