@@ -231,7 +231,11 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
     if (error.err != 0) return error;
     *block = {data, pages * page_size, nullptr};
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.mappings.Assign(Address(data), Address(data) + block->bytes, {nullptr, s.epoch});
+    // Unrecorded, marks on it would count as heap marks, and its sample epoch would be lost.
+    if (!s.mappings.Assign(Address(data), Address(data) + block->bytes, {nullptr, s.epoch})) {
+      munmap(data, block->bytes);
+      return {ENOMEM, "mmap"};
+    }
     s.own_blocks++;
     s.own_bytes += block->bytes;
     AddTotals(kSizeClasses, length);
@@ -282,7 +286,12 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block) {
     delete arena;
     return {ENOMEM, "mmap"};
   }
-  s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, {arena, 0});
+  if (!s.mappings.Assign(Address(arena->base), Address(arena->base) + kArenaBytes, {arena, 0})) {
+    s.classes[size_class].pop_back();
+    munmap(arena->base, kArenaBytes);
+    delete arena;
+    return {ENOMEM, "mmap"};
+  }
   *block = SlotBlock(arena, 0, length);
   return {0, nullptr};
 }
@@ -292,7 +301,9 @@ void FreeBlock(uint8_t* data, size_t length, Arena* arena) {
   const uintptr_t begin = Address(data);
   std::unique_lock<std::mutex> lock(s.mutex);
   if (arena == nullptr) {
-    const uintptr_t end = s.mappings.ranges().at(begin).end;
+    // Its own mapping: whole pages from its length, as AllocateBlock mapped it. No lookup that
+    // could throw: this runs in V8's deleter.
+    const uintptr_t end = begin + PagesOf(length) * PageSize();
     s.mappings.Erase(begin, end);
     s.unmarked.Erase(begin, end);
     s.own_blocks--;

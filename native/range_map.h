@@ -7,9 +7,9 @@
 namespace ksm {
 
 // Disjoint address ranges [begin, end), each carrying a value. Not thread-safe: its owner
-// holds a lock around every call. Never throws: where memory runs out (a process at its
-// mapping limit, where malloc cannot map more), a range that cannot be stored is dropped, as
-// these are records kept for the user's benefit, and a V8 deleter must never throw.
+// holds a lock around every call. Never throws, as a V8 deleter calls it: where memory runs out
+// (a process at its mapping limit, where malloc cannot map more), a range that cannot be stored
+// is dropped, and Assign says so, for owners whose record must exist (the allocator's).
 template <typename T>
 class RangeMap {
  public:
@@ -28,18 +28,20 @@ class RangeMap {
     }
   }
 
-  // [begin, end) carries value from now on, whatever overlapped it before.
-  void Assign(uintptr_t begin, uintptr_t end, const T& value) noexcept {
+  // [begin, end) carries value from now on, whatever overlapped it before. False when memory ran
+  // out: [begin, end) is then in no range at all.
+  bool Assign(uintptr_t begin, uintptr_t end, const T& value) noexcept {
     auto same = ranges_.find(begin);
     if (same != ranges_.end() && same->second.end == end) {
       same->second.value = value;  // marking the same buffer again: the common case, no rebalancing
-      return;
+      return true;
     }
     Erase(begin, end);
     try {
       ranges_.emplace(begin, Range{end, value});
+      return true;
     } catch (const std::bad_alloc&) {
-      // Not recorded.
+      return false;
     }
   }
 
