@@ -1,6 +1,6 @@
 // `ksm estimate`: what KSM would save in the chosen processes, and where their duplicates live.
 import { estimate, type Estimate, type EstimatedProcess, type MappingKind, type PredictedSaving } from '../estimate.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, table } from './format.js';
+import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
 
 const KIND_NAMES: Record<MappingKind, string> = {
   mergeable: 'mergeable', heap: '[heap]', stack: 'stack', anonymous: 'anon', file: 'file-copied',
@@ -79,7 +79,7 @@ export async function estimateView(options: EstimateViewOptions, out: NodeJS.Wri
   try {
     const result = await estimate({ pids: options.pids, self: options.self, nodeProcesses: options.nodeProcesses,
       signal: options.signal, onProgress: progress });
-    if (options.json) return JSON.stringify(result, null, 2);
+    if (options.json) return jsonForTerminal(result, 2);
     return describeEstimate(result, { columns: out.isTTY ? out.columns : undefined, root: process.getuid?.() === 0 });
   } finally {
     if (progress) err.write('\r\x1b[K');

@@ -34,9 +34,13 @@ export function sparkline(values: number[]): string {
   return values.map((v) => BARS[span === 0 ? 0 : Math.round(((v - min) / span) * (BARS.length - 1))]).join('');
 }
 
-// C0 controls, DEL, C1 controls (0x9b is CSI on terminals that take 8-bit controls), and the
-// bidi overrides and isolates that make a terminal show what follows reordered.
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// DEL, C1 controls (0x9b is CSI on terminals that take 8-bit controls), and the bidi overrides
+// and isolates that make a terminal show what follows reordered: what JSON.stringify leaves raw
+// (it escapes only C0 controls, quotes and backslashes). With the C0 controls, every character a
+// terminal could act on.
+const RAW_IN_JSON = '\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE_IN_JSON = new RegExp(`[${RAW_IN_JSON}]`, 'g');
+const UNSAFE = new RegExp(`[\\x00-\\x1f${RAW_IN_JSON}]`, 'g');
 
 /**
  * Any user's text (a command line) made safe to print: every control character and bidi
@@ -48,6 +52,14 @@ export function escapeForTerminal(text: string): string {
     const code = char.charCodeAt(0);
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+/**
+ * `JSON.stringify(value, null, indent)` with every character a terminal could act on written as a
+ * JSON escape (`\u009b`): the same JSON to a parser, and nothing raw for a terminal showing it.
+ */
+export function jsonForTerminal(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The text cut to `width` characters, '…' in the last one where it was longer; whole code points. */

@@ -1,6 +1,6 @@
 import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats,
   type UnreadableProcess } from '../stats.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, table } from './format.js';
+import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
 
 const RUN_STATES: Record<number, string> = { 0: 'stopped', 1: 'running', 2: 'stopped, unmerged' };
 
@@ -52,7 +52,7 @@ export interface StatusOptions {
 export function status({ json = false, pids, columns }: StatusOptions = {}): string {
   const system = systemStats();
   const { processes, unreadable } = processesWithKsmPages(pids ? { pids } : {});
-  if (json) return JSON.stringify({ system, processes, unreadable }, null, 2);
+  if (json) return jsonForTerminal({ system, processes, unreadable }, 2);
   const note = describeUnreadable(unreadable, process.getuid?.() === 0);
   return `${describeSystem(system)}\n\n${describeProcesses(processes, columns)}${note ? `\n${note}` : ''}`;
 }

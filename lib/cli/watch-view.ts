@@ -1,5 +1,5 @@
 import { watch, type KsmSnapshot } from '../watch.js';
-import { formatBytes, formatCount, sparkline } from './format.js';
+import { formatBytes, formatCount, jsonForTerminal, sparkline } from './format.js';
 import { Screen } from './screen.js';
 import { describeSystem } from './status.js';
 
@@ -10,7 +10,7 @@ const HISTORY = 500;
 export function snapshotJson({ time, system, delta }: KsmSnapshot): string {
   // The delta's mergingPages and profitBytes are the watching process's own (ksm's): left out.
   const { mergingPages, profitBytes, ...systemDelta } = delta;
-  return JSON.stringify({ time: new Date(time).toISOString(), system, delta: systemDelta });
+  return jsonForTerminal({ time: new Date(time).toISOString(), system, delta: systemDelta });
 }
 
 /** One refresh as one line for logs: time, then key=value pairs (saved is human-readable). */

@@ -1,7 +1,7 @@
 // What `ksm` prints on a terminal: other users' text escaped, cut to the width, frames redrawn.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cut, escapeForTerminal, redrawFrame } from '../../lib/cli/format.js';
+import { cut, escapeForTerminal, jsonForTerminal, redrawFrame } from '../../lib/cli/format.js';
 
 // What must never reach a terminal from another user's text.
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -9,6 +9,25 @@ const codes = (from: number, to: number) => Array.from({ length: to - from + 1 }
 // Text dense in what matters here: controls, Latin-1, the bidi block, and astral characters.
 const anyText = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x20ff }).map((code) => String.fromCharCode(code)),
   fc.constantFrom('😀', '\u{10ffff}')) });
+
+describe('jsonForTerminal (--json)', () => {
+  it('writes every character a terminal could act on as a JSON escape, and parses back to the same value', () => {
+    const command = `node app.js \u009b31m \u202etxt.exe \u2066x\u2069 \x1b[2J \x7f \u200e\u061c café 😀`;
+    const json = jsonForTerminal({ processes: [{ command }] }, 2);
+    expect(json.replace(/\n/g, '')).not.toMatch(UNSAFE);
+    expect(json).toContain('\\u009b31m \\u202etxt.exe \\u2066x\\u2069 \\u001b[2J \\u007f \\u200e\\u061c café 😀');
+    expect(JSON.parse(json)).toEqual({ processes: [{ command }] });
+    expect(jsonForTerminal({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('holds for any text: nothing unsafe but the newlines of its own indentation, and the value round-trips', () => {
+    fc.assert(fc.property(anyText, (text) => {
+      const json = jsonForTerminal({ text }, 2);
+      expect(json.replace(/\n/g, '')).not.toMatch(UNSAFE);
+      expect(JSON.parse(json)).toEqual({ text });
+    }), { numRuns: 2000 });
+  });
+});
 
 describe('escapeForTerminal', () => {
   it.each([
