@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import {
-  isDetached, validateEncoding, validateFill, validateMemory, validateOptions, validateSignal, validateSize,
+  isDetached, validateEncoding, validateFill, validateInteger, validateMemory, validateOptions, validateSignal, validateSize,
   type MemoryLike,
 } from './args.js';
 import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
@@ -154,16 +154,22 @@ export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, enc
   return buffer;
 }
 
-/** Node's error for a file too large for one Buffer; `size` may be a lower bound ("more than"). */
-function fileTooLarge(size: number | string): RangeError {
-  return rangeErrorWithCode(`File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes`,
-    'ERR_FS_FILE_TOO_LARGE');
+/** Node's error for a file larger than `limit`; `size` may be a lower bound ("more than"). */
+function fileTooLarge(size: number | string, limit: number): RangeError {
+  return rangeErrorWithCode(`File size (${size}) is greater than ${limit} bytes`, 'ERR_FS_FILE_TOO_LARGE');
 }
 
-/** Mergeable memory for a file of `size` bytes, with Node's error for one too large. */
-function allocateForFile(size: number): Buffer {
-  if (size > bufferConstants.MAX_LENGTH) throw fileTooLarge(size);
+/** Mergeable memory for a file of `size` bytes, with Node's error for one past `limit`. */
+function allocateForFile(size: number, limit: number): Buffer {
+  if (size > limit) throw fileTooLarge(size, limit);
   return allocate(size);
+}
+
+/** The most bytes a read may return: options.maxBytes, else as much as a Buffer holds. */
+function maxBytesOf(options: ReadFileMergeableSyncOptions): number {
+  if (options.maxBytes === undefined) return bufferConstants.MAX_LENGTH;
+  validateInteger(options.maxBytes, 'options.maxBytes', 0, bufferConstants.MAX_LENGTH);
+  return options.maxBytes;
 }
 
 // O_NONBLOCK, so that opening a FIFO returns at once instead of waiting for a writer; the file
@@ -205,15 +211,17 @@ class Chunks {
   private readonly list: Buffer[] = [];
   private total = 0;
 
+  constructor(private readonly limit: number) {}
+
   /** A buffer to read the next chunk into. */
   next(): Buffer {
     return bufferAllocUnsafe(UNKNOWN_SIZE_CHUNK);
   }
 
-  /** Keeps the first `read` bytes of `chunk`; a file that has grown too large for a Buffer throws. */
+  /** Keeps the first `read` bytes of `chunk`; past the limit, throws (the chunks go with it). */
   keep(chunk: Buffer, read: number): void {
     this.total += read;
-    if (this.total > bufferConstants.MAX_LENGTH) throw fileTooLarge(`more than ${bufferConstants.MAX_LENGTH}`);
+    if (this.total > this.limit) throw fileTooLarge(`more than ${this.limit}`, this.limit);
     this.list.push(chunk.subarray(0, read));
   }
 
@@ -226,11 +234,11 @@ class Chunks {
 }
 
 /** Reads from an open file into mergeable memory: regular files straight in, one copy. */
-function readOpenFile(fd: number, path: fs.PathLike): Buffer {
+function readOpenFile(fd: number, path: fs.PathLike, limit: number): Buffer {
   const stats = fs.fstatSync(fd);
   refuseUnlessRegular(stats, path);
   if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
-    const chunks = new Chunks();
+    const chunks = new Chunks(limit);
     for (;;) {
       const chunk = chunks.next();
       const read = fs.readSync(fd, chunk, 0, chunk.length, null);
@@ -238,7 +246,7 @@ function readOpenFile(fd: number, path: fs.PathLike): Buffer {
       chunks.keep(chunk, read);
     }
   }
-  const buffer = allocateForFile(stats.size);
+  const buffer = allocateForFile(stats.size, limit);
   let filled = 0;
   while (filled < stats.size) {
     const read = fs.readSync(fd, buffer, filled, stats.size - filled, filled);
@@ -255,6 +263,15 @@ function validatePath(path: unknown): void {
   }
 }
 
+export interface ReadFileMergeableSyncOptions {
+  /**
+   * The most bytes to return (default: the most a Buffer holds); a larger file throws RangeError
+   * 'ERR_FS_FILE_TOO_LARGE'. A file that reports size 0 (/proc, /sys) is read until it ends, and
+   * some never do before that default (/proc/self/pagemap): bound those.
+   */
+  maxBytes?: number;
+}
+
 /**
  * The file's bytes, read straight into page-aligned mergeable memory (no second copy).
  * Reads the size the file had when opened. Only regular files: a device, FIFO or socket throws
@@ -262,12 +279,13 @@ function validatePath(path: unknown): void {
  * system failure throws KsmError with the file system's message, code, errno, syscall and path
  * (ENOENT, EACCES, EISDIR, ...). Never for files holding secrets: see the README's Security section.
  */
-export function readFileMergeable(path: fs.PathLike): Buffer {
+export function readFileMergeable(path: fs.PathLike, options?: ReadFileMergeableSyncOptions): Buffer {
   validatePath(path);
+  const limit = maxBytesOf(validateOptions<ReadFileMergeableSyncOptions>(options));
   try {
     const fd = fs.openSync(path, OPEN_FLAGS);
     try {
-      return readOpenFile(fd, path);
+      return readOpenFile(fd, path, limit);
     } finally {
       fs.closeSync(fd);
     }
@@ -276,7 +294,7 @@ export function readFileMergeable(path: fs.PathLike): Buffer {
   }
 }
 
-export interface ReadFileMergeableOptions {
+export interface ReadFileMergeableOptions extends ReadFileMergeableSyncOptions {
   /** Aborts the read: the promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
@@ -294,7 +312,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  */
 export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFileMergeableOptions): Promise<Buffer> {
   validatePath(path);
-  const signal = validateSignal(validateOptions<ReadFileMergeableOptions>(options).signal);
+  const checked = validateOptions<ReadFileMergeableOptions>(options);
+  const signal = validateSignal(checked.signal);
+  const limit = maxBytesOf(checked);
   throwIfAborted(signal);
   let handle: fs.promises.FileHandle;
   try {
@@ -307,7 +327,7 @@ export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFi
     const stats = await handle.stat();
     refuseUnlessRegular(stats, path);
     if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
-      const chunks = new Chunks();
+      const chunks = new Chunks(limit);
       for (;;) {
         throwIfAborted(signal);
         const chunk = chunks.next();
@@ -316,7 +336,7 @@ export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFi
         chunks.keep(chunk, bytesRead);
       }
     }
-    const buffer = allocateForFile(stats.size);
+    const buffer = allocateForFile(stats.size, limit);
     // Without a signal, one read asks for everything; with one, a chunk at a time.
     const most = signal ? SIGNAL_CHUNK : stats.size;
     let filled = 0;

@@ -3,7 +3,7 @@ export {
   areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions,
 } from './advise.js';
 export {
-  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions,
+  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions, type ReadFileMergeableSyncOptions,
 } from './alloc.js';
 export type { MemoryLike, Pid } from './args.js';
 export { capabilities, type Capabilities } from './capabilities.js';

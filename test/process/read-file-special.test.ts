@@ -157,3 +157,38 @@ describe.skipIf(!linux)('readFileMergeableAsync with an AbortSignal', () => {
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(message) });
   });
 });
+
+describe.skipIf(!linux)('options.maxBytes bounds what a read may return', () => {
+  const limit = 1024 * 1024;
+
+  it.each(forms)('%s: /proc/self/pagemap, a size-0 file that does not end for 4 GiB and more, fails at the bound, at once', async (_how, read) => {
+    const before = openFds();
+    const started = performance.now();
+    const error = await Promise.resolve().then(() => read('/proc/self/pagemap', { maxBytes: limit })).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2000); // unbounded, the read took 9 s and 4 GiB
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE', message: `File size (more than ${limit}) is greater than ${limit} bytes` });
+    expect(openFds()).toBe(before);
+  });
+
+  it.each(forms)('%s: a regular file of known size past the bound fails before it is read; at the bound it is read whole', async (_how, read) => {
+    const file = path.join(dir, 'ten-bytes');
+    fs.writeFileSync(file, '0123456789');
+    await expect(Promise.resolve().then(() => read(file, { maxBytes: 9 })))
+      .rejects.toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE', message: 'File size (10) is greater than 9 bytes' });
+    expect((await read(file, { maxBytes: 10 })).toString()).toBe('0123456789');
+    expect((await read(file, {})).toString()).toBe('0123456789');
+    // A size-0 file within the bound reads whole.
+    const status = (await read('/proc/self/status', { maxBytes: limit })).toString();
+    expect(status).toMatch(/^Name:/);
+  });
+
+  it.each(forms)('%s: a bound that is not a whole number from 0 to buffer.constants.MAX_LENGTH is refused before the file is opened', async (_how, read) => {
+    const before = openFds();
+    for (const [maxBytes, code] of [[-1, 'ERR_OUT_OF_RANGE'], [1.5, 'ERR_OUT_OF_RANGE'], [Number.MAX_SAFE_INTEGER, 'ERR_OUT_OF_RANGE'],
+      ['1', 'ERR_INVALID_ARG_TYPE'], [null, 'ERR_INVALID_ARG_TYPE']] as const) {
+      await expect(Promise.resolve().then(() => read('/proc/self/status', { maxBytes } as never))).rejects.toMatchObject({ code });
+    }
+    expect(openFds()).toBe(before);
+  });
+});
