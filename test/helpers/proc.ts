@@ -17,14 +17,19 @@ export function readKsmStat(pid: number | 'self' = 'self'): Record<string, strin
   return fields;
 }
 
-/** Each mapping of /proc/self/smaps: its size in bytes and its VmFlags. */
-export function readSmapsMappings(): { range: string; bytes: number; flags: string[] }[] {
-  const mappings: { range: string; bytes: number; flags: string[] }[] = [];
+interface SmapsMapping { range: string; start: number; bytes: number; rss: number; flags: string[] }
+
+/** Each mapping of /proc/self/smaps: where it starts, its size and resident bytes, and its VmFlags. */
+export function readSmapsMappings(): SmapsMapping[] {
+  const mappings: SmapsMapping[] = [];
   for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
     const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (header) {
-      mappings.push({ range: `${header[1]}-${header[2]}`,
-        bytes: Number(BigInt(`0x${header[2]}`) - BigInt(`0x${header[1]}`)), flags: [] });
+      mappings.push({ range: `${header[1]}-${header[2]}`, start: Number(BigInt(`0x${header[1]}`)),
+        bytes: Number(BigInt(`0x${header[2]}`) - BigInt(`0x${header[1]}`)), rss: 0, flags: [] });
+    } else if (rss) {
+      mappings[mappings.length - 1].rss = Number(rss[1]) * 1024;
     } else if (line.startsWith('VmFlags:')) {
       mappings[mappings.length - 1].flags = line.slice('VmFlags:'.length).trim().split(/\s+/);
     }

@@ -6,7 +6,7 @@ import { native } from '../../lib/kernel/addon.js';
 import { fixture } from '../helpers/paths.js';
 import { collect } from '../helpers/gc.js';
 import { runNode, runNodeJson } from '../helpers/child.js';
-import { underSanitizer } from '../helpers/proc.js';
+import { readSmapsMappings, underSanitizer } from '../helpers/proc.js';
 
 // The allocator's ownership rule: a block is reused or unmapped only when no ArrayBuffer
 // anywhere can reach it, whatever detaches, transfers or tears down around it; and what the
@@ -107,6 +107,25 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 1 }); // the 64 KiB class's is gone
     expect(live.every((byte) => byte === 2)).toBe(true);
     expect(others).toHaveLength(16);
+  });
+
+  it('slots given back by a trim come back zeroed, every byte, and while given back are not resident', async () => {
+    await trimIdle();
+    const live = allocMergeable(64 * 1024, 2); // holds the arena
+    for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 0xab); // filled, garbage at once
+    await collect();
+    const arena = readSmapsMappings().find(({ start, bytes }) => start <= address(live) && address(live) < start + bytes)!;
+    const residentAt = () => readSmapsMappings().find(({ start }) => start === arena.start)!.rss;
+    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    const before = residentAt();
+    expect(before).toBeGreaterThanOrEqual(65 * 64 * 1024);
+    expect(native().trimAllocator()).toBe(true);
+    expect(native().trimAllocator()).toBe(true); // none taken since the last: all 64 go back
+    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, liveBlocks: 1 });
+    expect(before - residentAt()).toBeGreaterThanOrEqual(64 * 64 * 1024);
+    const again = Array.from({ length: 64 }, () => allocMergeable(64 * 1024));
+    expect(again.filter((buffer) => !buffer.every((byte) => byte === 0))).toHaveLength(0);
+    expect(live.every((byte) => byte === 2)).toBe(true);
   });
 
   it('of a class in use, only the kept slots unused since the last trim go back', async () => {
