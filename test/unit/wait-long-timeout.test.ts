@@ -49,6 +49,17 @@ describe('waitForMerge with a timeout longer than a timer can wait', () => {
     expect(warnings.map((w) => w.name)).not.toContain('TimeoutOverflowWarning');
   });
 
+  it('a sleep_millisecs of 2^32-1 ms does not outlast a short timeout: it ends with ETIMEDOUT on time', async () => {
+    kernel.sleepMillisecs = 2 ** 32 - 1;
+    const started = performance.now();
+    const error = await waitForMerge(() => false, { timeout: 1000 }).catch((e: unknown) => e);
+    const took = performance.now() - started;
+    expect(error).toBeInstanceOf(KsmError);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(took).toBeGreaterThanOrEqual(990); // not before the timeout
+    expect(took).toBeLessThan(5000); // the poll's sleep is cut at the deadline, not slept whole
+  });
+
   it('a sleep_millisecs longer than a timer (2^32-1) polls on, without a TimeoutOverflowWarning', async () => {
     kernel.sleepMillisecs = 2 ** 32 - 1;
     let checks = 0;
