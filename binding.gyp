@@ -24,7 +24,8 @@
             "native/pagemap.cc",
             "native/process_merge.cc",
             "native/remote_pages.cc",
-            "native/syscall_error.cc"
+            "native/syscall_error.cc",
+            "native/v8_bridge.cc"
           ],
           "dependencies": [
             "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

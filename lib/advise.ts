@@ -21,32 +21,37 @@ export interface AdvisedRange {
 
 export type AdviseOptions = ByteRangeOptions;
 
-// A mark on memory the allocator does not own (a Buffer.alloc's heap pages) must not outlive
-// that memory: malloc gives it to the next allocation, which would sit in mergeable pages
-// though nobody chose that. So each ArrayBuffer marked gets a number, the addon records its
-// marks under it, and when the ArrayBuffer is collected its marks are undone (all of one
-// collection's in one call). A thread's numbers are its own; the addon tells threads apart.
-const owners = new WeakMap<ArrayBufferLike, number>();
-let lastOwner = 0;
-let collected: number[] = [];
-const unmarkWhenCollected = new FinalizationRegistry<number>((owner) => {
-  if (collected.push(owner) > 1) return;
+// A mark on memory the allocator does not own (a Buffer.alloc's heap pages) must end when that
+// memory is freed: malloc gives it to the next allocation, which would sit in mergeable pages
+// though nobody chose that. The memory can move to another ArrayBuffer (transfer,
+// structuredClone, postMessage) and V8 frees it without telling anyone, so the addon holds it
+// while it is marked (native/heap_marks.h) and a sweep unmarks and lets go of what no
+// ArrayBuffer holds any more. Sweeps run soon after a marked ArrayBuffer is collected, and every
+// second while marks are held (an ArrayBuffer the memory moved to dies unseen). Unref'd.
+const SWEEP_INTERVAL_MS = 1000;
+const watched = new WeakSet<ArrayBufferLike>();
+let sweepSoon = false;
+const sweepWhenCollected = new FinalizationRegistry<undefined>(() => {
+  if (sweepSoon) return;
+  sweepSoon = true;
   queueMicrotask(() => {
-    const owners = collected;
-    collected = [];
-    native().releaseMarks(owners);
+    sweepSoon = false;
+    native().sweepMarks();
   });
 });
+let sweepTimer: NodeJS.Timeout | undefined;
 
-function ownerOf(buffer: ArrayBufferLike): number {
-  let owner = owners.get(buffer);
-  if (owner === undefined) {
-    lastOwner = lastOwner === 0xffffffff ? 1 : lastOwner + 1;
-    owner = lastOwner;
-    owners.set(buffer, owner);
-    unmarkWhenCollected.register(buffer, owner);
+/** Sees that the marks a call makes on `buffer`'s memory, if heap memory, are swept. */
+function watchMarks(buffer: ArrayBufferLike): void {
+  if (!watched.has(buffer)) {
+    watched.add(buffer);
+    sweepWhenCollected.register(buffer, undefined);
   }
-  return owner;
+  sweepTimer ??= setInterval(() => {
+    if (native().sweepMarks() > 0) return;
+    clearInterval(sweepTimer);
+    sweepTimer = undefined;
+  }, SWEEP_INTERVAL_MS).unref();
 }
 
 function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRange {
@@ -58,8 +63,8 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
   checkMappingRoom();
   let start: number;
   try {
-    const owner = mergeable ? ownerOf(ArrayBuffer.isView(view) ? view.buffer : view) : 0;
-    start = binding.advise(view, offset, length, mergeable, owner);
+    if (mergeable) watchMarks(ArrayBuffer.isView(view) ? view.buffer : view);
+    start = binding.advise(view, offset, length, mergeable, mergeable);
   } catch (error) {
     recheckMappingRoom();
     throw withHint(toKsmError(error));

@@ -22,7 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("externalBuffersAllowed",
               Napi::Function::New(env, ksm::ExternalBuffersAllowed, "externalBuffersAllowed"));
   exports.Set("advise", Napi::Function::New(env, ksm::Advise, "advise"));
-  exports.Set("releaseMarks", Napi::Function::New(env, ksm::ReleaseMarks, "releaseMarks"));
+  exports.Set("sweepMarks", Napi::Function::New(env, ksm::SweepMarks, "sweepMarks"));
   exports.Set("probeMergeable", Napi::Function::New(env, ksm::ProbeMergeable, "probeMergeable"));
   exports.Set("inspectPages", Napi::Function::New(env, ksm::InspectPages, "inspectPages"));
   exports.Set("pageSpan", Napi::Function::New(env, ksm::PageSpan, "pageSpan"));

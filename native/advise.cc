@@ -2,10 +2,8 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <vector>
 
 #include "arena.h"
 #include "byte_count.h"
@@ -13,27 +11,22 @@
 #include "memory_view.h"
 #include "page_range.h"
 #include "syscall_error.h"
+#include "v8_bridge.h"
 
 namespace ksm {
 namespace {
 
-// Each environment (main thread, worker) has an id, the high half of the owners of its marks.
+// Each environment (main thread, worker) has an id, the owner of its marks.
 struct EnvironmentMarks {
   uint32_t id;
 };
 
-// At an environment's teardown its FinalizationRegistry never runs again: its ArrayBuffers are
-// gone with it, so their marks go too.
+// At an environment's teardown its marks go, held elsewhere or not: the sweeps its JS layer
+// scheduled will not run.
 void ReleaseEnvironmentMarks(Napi::Env /*env*/, EnvironmentMarks* marks) {
   const uint64_t id = marks->id;
-  ReleaseHeapMarks([id](uint64_t owner) { return owner >> 32 == id; });
+  ReleaseHeapMarks([id](uint64_t owner) { return owner == id; });
   delete marks;
-}
-
-uint64_t OwnerOf(Napi::Env env, const Napi::Value& local_owner) {
-  const uint32_t local = local_owner.IsNumber() ? local_owner.As<Napi::Number>().Uint32Value() : 0;
-  if (local == 0) return 0;
-  return uint64_t{env.GetInstanceData<EnvironmentMarks>()->id} << 32 | local;
 }
 
 }  // namespace
@@ -49,7 +42,7 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
   const size_t offset = ByteCount(info[1], "offset", 0, kMaxSafeInteger);
   const size_t length = ByteCount(info[2], "length", 0, kMaxSafeInteger);
   const bool mergeable = info[3].As<Napi::Boolean>().Value();
-  const uint64_t owner = OwnerOf(env, info[4]);
+  const bool record = info[4].ToBoolean().Value();
   if (offset > view.length || length > view.length - offset) {
     throw Napi::RangeError::New(env, "range is outside the view");
   }
@@ -65,8 +58,8 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
     if (!NoteAdvised(begin, end, mergeable)) {
       if (!mergeable) {
         ForgetHeapMarks(begin, end);
-      } else if (owner != 0) {
-        RecordHeapMark(begin, end, owner);
+      } else if (record) {
+        RecordHeapMark(begin, end, env.GetInstanceData<EnvironmentMarks>()->id, HoldMemoryOf(info[0]));
       }
     }
   }
@@ -75,15 +68,8 @@ Napi::Value Advise(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, pages.end > pages.begin ? static_cast<double>(offset + pages.begin) : -1);
 }
 
-Napi::Value ReleaseMarks(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Napi::Array locals = info[0].As<Napi::Array>();
-  std::vector<uint64_t> owners;
-  owners.reserve(locals.Length());  // may throw std::bad_alloc: then nothing is released
-  for (uint32_t i = 0; i < locals.Length(); i++) owners.push_back(OwnerOf(env, locals.Get(i)));
-  std::sort(owners.begin(), owners.end());
-  ReleaseHeapMarks([&owners](uint64_t owner) { return std::binary_search(owners.begin(), owners.end(), owner); });
-  return env.Undefined();
+Napi::Value SweepMarks(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(SweepHeapMarks()));
 }
 
 Napi::Value ProbeMergeable(const Napi::CallbackInfo& info) {

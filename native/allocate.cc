@@ -11,8 +11,8 @@
 // So the memory is given to V8 itself, as the backing store of a plain ArrayBuffer: V8 calls
 // the store's deleter exactly once, when the last ArrayBuffer over it (in any thread, detached
 // and re-wrapped or not) is gone. That deleter is the only way back to FreeBlock; from the
-// moment the store exists, no error path frees the block. This is the one place the addon
-// uses V8 directly.
+// moment the store exists, no error path frees the block. V8's API is reached through
+// v8_bridge.h.
 #include "allocate.h"
 
 #include <v8.h>
@@ -26,21 +26,13 @@
 #include "byte_count.h"
 #include "heap_marks.h"
 #include "syscall_error.h"
+#include "v8_bridge.h"
 
 namespace ksm {
 namespace {
 
 void ReleaseBlock(void* data, size_t length, void* arena) {
   FreeBlock(static_cast<uint8_t*>(data), length, static_cast<Arena*>(arena));
-}
-
-// A napi_value is the handle inside a v8::Local, as Node's own Node-API implementation
-// converts between them (js_native_api_v8.h).
-napi_value ToNapiValue(v8::Local<v8::Value> local) {
-  static_assert(sizeof(local) == sizeof(napi_value), "a v8::Local is one handle");
-  napi_value value;
-  std::memcpy(&value, &local, sizeof(value));
-  return value;
 }
 
 // The largest ArrayBuffer the running V8 makes (V8 aborts past it): buffer.constants.MAX_LENGTH,

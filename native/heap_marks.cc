@@ -4,6 +4,10 @@
 #include <sys/prctl.h>
 
 #include <mutex>
+#include <new>
+#include <iterator>
+#include <utility>
+#include <vector>
 
 #include "range_map.h"
 
@@ -14,9 +18,14 @@
 namespace ksm {
 namespace {
 
+struct HeapMark {
+  uint64_t owner;
+  std::shared_ptr<void> memory;
+};
+
 struct State {
   std::mutex mutex;
-  RangeMap<uint64_t> marks;  // value: owner
+  RangeMap<HeapMark> marks;
 };
 
 // Never destroyed: a worker may release its marks while the process exits.
@@ -25,34 +34,78 @@ State& state() {
   return *instance;
 }
 
+// EINVAL before Linux 6.4: no process-wide merge, so it is off.
+bool MergeAny() { return prctl(PR_GET_MEMORY_MERGE, 0UL, 0UL, 0UL, 0UL) > 0; }
+
+// Unmarks and erases the marks in [first, last). What they held is moved to `let_go`, which
+// has room for it, for the caller to drop once the lock is released: the last reference frees
+// the memory, and that may run any ArrayBuffer deleter.
+template <typename Iterator>
+void Release(State& s, bool merge_any, Iterator first, Iterator last, std::vector<std::shared_ptr<void>>* let_go) {
+  for (auto it = first; it != last; ++it) {
+    if (!merge_any) madvise(reinterpret_cast<void*>(it->first), it->second.end - it->first, MADV_UNMERGEABLE);
+    let_go->push_back(std::move(it->second.value.memory));
+  }
+  s.marks.ranges().erase(first, last);
+}
+
 }  // namespace
 
-void RecordHeapMark(uintptr_t begin, uintptr_t end, uint64_t owner) {
+void RecordHeapMark(uintptr_t begin, uintptr_t end, uint64_t owner, std::shared_ptr<void> memory) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  s.marks.Assign(begin, end, owner);
+  s.marks.Assign(begin, end, HeapMark{owner, std::move(memory)});
 }
 
 void ForgetHeapMarks(uintptr_t begin, uintptr_t end) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  s.marks.Erase(begin, end);
+  s.marks.Erase(begin, end);  // the user's view is alive: nothing is freed here
+}
+
+size_t SweepHeapMarks() {
+  const bool merge_any = MergeAny();
+  State& s = state();
+  std::vector<std::shared_ptr<void>> let_go;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  try {
+    let_go.reserve(s.marks.size());
+  } catch (const std::bad_alloc&) {
+    return s.marks.size();  // the next sweep tries again
+  }
+  // The ranges of one memory lie within it, and memories held cannot overlap, so each memory's
+  // ranges are neighbours in address order: its marks' own references are their count.
+  auto& ranges = s.marks.ranges();
+  for (auto first = ranges.begin(); first != ranges.end();) {
+    const void* memory = first->second.value.memory.get();
+    long ours = 0;
+    auto last = first;
+    while (last != ranges.end() && last->second.value.memory.get() == memory) ++last, ++ours;
+    if (memory != nullptr && first->second.value.memory.use_count() > ours) {
+      first = last;  // an ArrayBuffer still has it
+      continue;
+    }
+    Release(s, merge_any, first, last, &let_go);
+    first = last;
+  }
+  return s.marks.size();  // let_go goes after the lock (declared before it): memory is freed there
 }
 
 void ReleaseHeapMarks(const std::function<bool(uint64_t owner)>& matches) {
-  // EINVAL before Linux 6.4: no process-wide merge, so it is off.
-  const bool merge_any = prctl(PR_GET_MEMORY_MERGE, 0UL, 0UL, 0UL, 0UL) > 0;
+  const bool merge_any = MergeAny();
   State& s = state();
+  std::vector<std::shared_ptr<void>> let_go;
   std::lock_guard<std::mutex> lock(s.mutex);
+  try {
+    let_go.reserve(s.marks.size());
+  } catch (const std::bad_alloc&) {
+    return;  // at an environment's teardown: its marks stay, still holding their memory
+  }
   auto& ranges = s.marks.ranges();
   for (auto it = ranges.begin(); it != ranges.end();) {
-    if (!matches(it->second.value)) {
-      ++it;
-      continue;
-    }
-    // The memory may be unmapped by now (ENOMEM): nothing is left to unmark there.
-    if (!merge_any) madvise(reinterpret_cast<void*>(it->first), it->second.end - it->first, MADV_UNMERGEABLE);
-    it = ranges.erase(it);
+    auto next = std::next(it);
+    if (matches(it->second.value.owner)) Release(s, merge_any, it, next, &let_go);
+    it = next;
   }
 }
 

@@ -22,10 +22,10 @@ export interface NativeBinding {
    *  overwrite it all); zero past `length` to the end of its last page either way. */
   allocate(length: number, zeroed?: boolean): ArrayBuffer | null;
   /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if
-   *  none. A mark on memory the allocator does not own is recorded under `owner` (0: not). */
-  advise(view: MemoryLike, offset: number, length: number, mergeable: boolean, owner: number): number;
-  /** Unmarks the recorded marks of these owners, whose ArrayBuffers were collected. */
-  releaseMarks(owners: number[]): void;
+   *  none. With `record`, a mark on memory the allocator does not own holds it until swept. */
+  advise(view: MemoryLike, offset: number, length: number, mergeable: boolean, record: boolean): number;
+  /** Unmarks and lets go of marked heap memory no ArrayBuffer holds any more; the marks left. */
+  sweepMarks(): number;
   /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
   inspectPages(view: MemoryLike): NativePageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */
