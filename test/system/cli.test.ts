@@ -88,6 +88,14 @@ describe('the ksm command line', () => {
       expect(result.stdout).not.toMatch(UNSAFE);
     });
 
+  it('with no command prints the help (the commands and the usage line) and exits 2, a usage error', () => {
+    const result = ksm();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/^Usage: ksm <status\|watch\|estimate\|ksmd\|run> /);
+    expect(result.stdout).toBe(ksm('--help').stdout);
+    expect(result.stderr).toBe('');
+  });
+
   it.each([['--version'], ['-V']])('%s prints the version of package.json and exits 0', (flag) => {
     expect(ksm(flag)).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
     expect(ksm('--help').stdout).toMatch(/^ {2}-V, --version +/m);
