@@ -2,8 +2,10 @@
 // its children, like the older kernel named by KSM_TEST_KERNEL ("6.1"): uname() reports that
 // release; prctl(PR_SET/GET_MEMORY_MERGE) fails with EINVAL before 6.4, as an unknown option
 // does; /proc/<pid>/ksm_stat shows only the lines that kernel had, or is absent before 6.1, and
-// /proc/<pid>/ksm_merging_pages is absent before 5.19. (The script's mount namespace does the
-// same for /sys/kernel/mm/ksm.) Test infrastructure only: never part of the package.
+// /proc/<pid>/ksm_merging_pages is absent before 5.19; ioctl(PAGEMAP_SCAN) on pagemap fails with
+// ENOTTY before 6.7, as an unknown ioctl does, so estimate() reads pagemap page by page. (The
+// script's mount namespace does the same for /sys/kernel/mm/ksm.) Test infrastructure only:
+// never part of the package.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -46,6 +49,23 @@ int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsi
     return -1;
   }
   return real(option, a2, a3, a4, a5);
+}
+
+// PAGEMAP_SCAN: _IOWR('f', 16, struct pm_scan_arg), whose 12 u64 fields make 96 bytes.
+#define PAGEMAP_SCAN_REQUEST _IOWR('f', 16, char[96])
+
+int ioctl(int fd, unsigned long request, ...) {
+  static int (*real)(int, unsigned long, ...);
+  if (!real) real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+  va_list args;
+  va_start(args, request);
+  void* arg = va_arg(args, void*);
+  va_end(args);
+  if (active() && request == PAGEMAP_SCAN_REQUEST && !at_least(6, 7)) {
+    errno = ENOTTY;
+    return -1;
+  }
+  return real(fd, request, arg);
 }
 
 // "/proc/<pid or self>/<name>" -> name, else NULL.
