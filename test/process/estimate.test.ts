@@ -58,6 +58,43 @@ describe.skipIf(!linux)('estimate', () => {
     expect(unlimited.maxPageSharing).toBe(Infinity);
   });
 
+  /** A child holding pages laid out as estimate-layout.cjs reads `layout`, once it is ready. */
+  async function laidOut(layout: object[]): Promise<ChildProcessWithoutNullStreams> {
+    const child = spawn(process.execPath, [fixture('estimate-layout.cjs'), JSON.stringify(layout)], { cwd: packageRoot });
+    children.push(child);
+    await lineFrom(child, 'ready');
+    return child;
+  }
+
+  it('counts a KSM page only for contents held twice or more: lone and unique pages share nothing', async () => {
+    const child = await laidOut([{ count: 5, fill: 0x11 }, { count: 7, unique: true }, { count: 3, fill: 0x22 }, { count: 1, fill: 0x33 }]);
+    const { processes, saving } = await estimate({ pids: [child.pid!], maxPageSharing: 256, useZeroPages: false });
+    // 5 copies of one page and 3 of another: 2 KSM pages, 4 + 2 saved. The lone 0x33 page and
+    // the 7 unique ones merge with nothing.
+    expect(saving.asMarked).toEqual({ pagesSharing: 6, pagesShared: 2, zeroPages: 0, bytes: 6 * PAGE_SIZE });
+    expect(byPid(processes, child.pid).byKind.mergeable).toMatchObject({ duplicates: 8, twinsWithin: 8 });
+  });
+
+  it.each([true, false])('zero-filled pages with use_zero_pages %s: merged with the zero page, or as any other page', async (useZeroPages) => {
+    const child = await laidOut([{ count: 6, zero: true }, { count: 3, fill: 0x44 }]);
+    const { saving } = await estimate({ pids: [child.pid!], maxPageSharing: 256, useZeroPages });
+    expect(saving.asMarked).toEqual(useZeroPages
+      // Each zero page maps the kernel's zero page (ksm_zero_pages); the 3 copies share 1 page.
+      ? { pagesSharing: 2, pagesShared: 1, zeroPages: 6, bytes: (2 + 6) * PAGE_SIZE }
+      // The 6 zero pages are one more content held 6 times: 2 KSM pages, 5 + 2 saved.
+      : { pagesSharing: 7, pagesShared: 2, zeroPages: 0, bytes: 7 * PAGE_SIZE });
+  });
+
+  it('tells apart pages that differ from each other in one byte, at each position of a 32-byte block', async () => {
+    const positions = Array.from({ length: 32 }, (_, i) => i);
+    // Each lane of the first block and of the last, and of one in the middle.
+    const differAt = [...positions, ...positions.map((i) => PAGE_SIZE / 2 + i), ...positions.map((i) => PAGE_SIZE - 32 + i)];
+    const child = await laidOut([{ count: 2, fill: 0x5a }, { count: 1, fill: 0x5a, differAt }]);
+    const { saving } = await estimate({ pids: [child.pid!], maxPageSharing: 256, useZeroPages: false });
+    // Only the 2 unchanged pages are twins; each of the 96 others is unlike every page.
+    expect(saving.asMarked).toEqual({ pagesSharing: 1, pagesShared: 1, zeroPages: 0, bytes: PAGE_SIZE });
+  });
+
   it('tells twins within a process from twins across processes, and counts each process once', async () => {
     const [a, b] = await Promise.all([holder(['40']), holder(['40'])]);
     const { processes, saving, total } = await estimate({ pids: [a.pid!, b.pid!, a.pid!] });
