@@ -63,50 +63,53 @@ void ForgetHeapMarks(uintptr_t begin, uintptr_t end) {
   s.marks.Erase(begin, end);  // the user's view is alive: nothing is freed here
 }
 
-size_t SweepHeapMarks() {
+namespace {
+
+// Takes the lock and room to let go of every mark, then walks the marks in runs, each from
+// `first` to `split(first)`, and releases the runs `release(first, last)` picks. The marks left;
+// with no room, nothing is released (a later call tries again).
+template <typename Split, typename Pick>
+size_t ReleaseRuns(Split split, Pick release) {
   const bool merge_any = MergeAny();
   State& s = state();
-  std::vector<std::shared_ptr<void>> let_go;
+  std::vector<std::shared_ptr<void>> let_go;  // dropped after the lock (declared before it)
   std::lock_guard<std::mutex> lock(s.mutex);
   try {
     let_go.reserve(s.marks.size());
   } catch (const std::bad_alloc&) {
-    return s.marks.size();  // the next sweep tries again
+    return s.marks.size();
   }
-  // The ranges of one memory lie within it, and memories held cannot overlap, so each memory's
-  // ranges are neighbours in address order: its marks' own references are their count.
   auto& ranges = s.marks.ranges();
   for (auto first = ranges.begin(); first != ranges.end();) {
-    const void* memory = first->second.value.memory.get();
-    long ours = 0;
-    auto last = first;
-    while (last != ranges.end() && last->second.value.memory.get() == memory) ++last, ++ours;
-    if (memory != nullptr && first->second.value.memory.use_count() > ours) {
-      first = last;  // an ArrayBuffer still has it
-      continue;
-    }
-    Release(s, merge_any, first, last, &let_go);
+    const auto last = split(first, ranges.end());
+    if (release(first, last)) Release(s, merge_any, first, last, &let_go);
     first = last;
   }
-  return s.marks.size();  // let_go goes after the lock (declared before it): memory is freed there
+  return s.marks.size();
+}
+
+}  // namespace
+
+size_t SweepHeapMarks() {
+  // The ranges of one memory lie within it, and memories held cannot overlap, so each memory's
+  // ranges are neighbours in address order: a run of them holds as many references as it has
+  // ranges, and if that is all there are, no ArrayBuffer has the memory any more.
+  return ReleaseRuns(
+      [](auto first, auto end) {
+        const void* memory = first->second.value.memory.get();
+        while (first != end && first->second.value.memory.get() == memory) ++first;
+        return first;
+      },
+      [](auto first, auto last) {
+        const std::shared_ptr<void>& memory = first->second.value.memory;
+        return !memory || memory.use_count() == std::distance(first, last);
+      });
 }
 
 void ReleaseHeapMarks(const std::function<bool(uint64_t owner)>& matches) {
-  const bool merge_any = MergeAny();
-  State& s = state();
-  std::vector<std::shared_ptr<void>> let_go;
-  std::lock_guard<std::mutex> lock(s.mutex);
-  try {
-    let_go.reserve(s.marks.size());
-  } catch (const std::bad_alloc&) {
-    return;  // at an environment's teardown: its marks stay, still holding their memory
-  }
-  auto& ranges = s.marks.ranges();
-  for (auto it = ranges.begin(); it != ranges.end();) {
-    auto next = std::next(it);
-    if (matches(it->second.value.owner)) Release(s, merge_any, it, next, &let_go);
-    it = next;
-  }
+  // At an environment's teardown; without room, its marks stay, still holding their memory.
+  ReleaseRuns([](auto first, auto) { return std::next(first); },
+              [&matches](auto first, auto) { return matches(first->second.value.owner); });
 }
 
 void RemarkHeapMarks() {
