@@ -4,7 +4,7 @@ import { holdTrimming } from '../../lib/alloc.js';
 import { allocMergeable, capabilities } from '../../lib/index.js';
 import { native } from '../../lib/kernel/addon.js';
 import { fixture } from '../helpers/paths.js';
-import { collect } from '../helpers/gc.js';
+import { collect, collectUntilLive } from '../helpers/gc.js';
 import { runNode, runNodeJson } from '../helpers/child.js';
 import { readSmapsMappings, underSanitizer } from '../helpers/proc.js';
 
@@ -15,7 +15,7 @@ const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 /** Collects, then trims twice with nothing allocated between: what an idle process's timer does. */
 async function trimIdle() {
-  await collect();
+  await collectUntilLive(0);
   native().trimAllocator();
   native().trimAllocator();
   return native().allocatorStats();
@@ -84,7 +84,7 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     let first: Buffer | undefined = allocMergeable(size, 0xee);
     const firstAddress = address(first);
     first = undefined;
-    await collect();
+    await collectUntilLive(0);
     const kept = native().allocatorStats();
     expect(kept.arenas).toBe(1); // its arena was emptied but stays mapped
     expect(kept.keptBytes).toBe(size); // and its slot resident
@@ -98,7 +98,7 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     await trimIdle();
     for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 1); // garbage at once
     const live = allocMergeable(4096, 2);
-    await collect();
+    await collectUntilLive(1);
     expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
     expect(native().trimAllocator()).toBe(true); // they were freed since the last trim: kept
     expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
@@ -113,7 +113,7 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     await trimIdle();
     const live = allocMergeable(64 * 1024, 2); // holds the arena
     for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 0xab); // filled, garbage at once
-    await collect();
+    await collectUntilLive(1);
     const arena = readSmapsMappings().find(({ start, bytes }) => start <= address(live) && address(live) < start + bytes)!;
     const residentAt = () => readSmapsMappings().find(({ start }) => start === arena.start)!.rss;
     expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
@@ -132,7 +132,7 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     await trimIdle();
     for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 1); // garbage at once
     const live = allocMergeable(64 * 1024, 2);
-    await collect();
+    await collectUntilLive(1);
     expect(native().trimAllocator()).toBe(true);
     const reused = Array.from({ length: 16 }, () => allocMergeable(64 * 1024)); // 16 of the 64 taken again
     expect(native().trimAllocator()).toBe(true); // the 48 no one took go back
@@ -144,7 +144,7 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     holdTrimming(false);
     await trimIdle();
     allocMergeable(64 * 1024, 1); // garbage at once
-    await collect();
+    await collectUntilLive(0);
     expect(native().allocatorStats().keptBytes).toBe(64 * 1024);
     // Two ticks of a 1 s timer; more under load, so the bound is loose.
     const began = Date.now();

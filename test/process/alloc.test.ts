@@ -8,7 +8,7 @@ import {
 } from '../../lib/index.js';
 import { native, type AllocatorStats } from '../../lib/kernel/addon.js';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
-import { collect } from '../helpers/gc.js';
+import { collect, collectUntilLive, liveBlocks } from '../helpers/gc.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { fixture } from '../helpers/paths.js';
@@ -188,8 +188,9 @@ describe.skipIf(!linux)('reusing freed memory', () => {
       const keep = allocMergeable(2 * PAGE); // keeps the arena of 2-page slots
       let previous: Buffer | undefined = allocMergeable(2 * PAGE, 0xee);
       const slot = address(previous);
+      const live = liveBlocks();
       previous = undefined;
-      await collect();
+      await collectUntilLive(live - 1);
       const size = PAGE + 100;
       const reused = make(size);
       expect(address(reused)).toBe(slot);
@@ -206,15 +207,17 @@ describe.skipIf(!linux)('reusing freed memory', () => {
     const keep = allocMergeable(4 * PAGE); // keeps the arena of 4-page slots
     let first: Buffer | undefined = allocMergeable(4 * PAGE, 0xee);
     const slot = address(first);
+    const live = liveBlocks();
     first = undefined;
-    await collect();
+    await collectUntilLive(live - 1);
     const source = Buffer.alloc(2 * PAGE + 1, 0x11);
     let copy: Buffer | undefined = mergeableFrom(source);
     expect(address(copy)).toBe(slot);
     expect(copy.equals(source)).toBe(true);
     expect(readMemory(slot + source.length, 3 * PAGE - source.length).equals(Buffer.alloc(3 * PAGE - source.length))).toBe(true);
+    const copyLive = liveBlocks();
     copy = undefined;
-    await collect();
+    await collectUntilLive(copyLive - 1);
     const zeroed = allocMergeable(4 * PAGE);
     expect(address(zeroed)).toBe(slot);
     expect(zeroed.every((byte) => byte === 0)).toBe(true);
@@ -228,8 +231,9 @@ describe.skipIf(!linux)('reusing freed memory', () => {
       const keep = allocMergeable(size); // keeps the arena mapped, so its freed slots are reused
       let used: Buffer[] | undefined = Array.from({ length: 64 }, () => allocMergeable(size, 0xee));
       const addresses = new Set(used.map(address));
+      const live = liveBlocks();
       used = undefined;
-      await collect();
+      await collectUntilLive(live - 64);
       const fresh = Array.from({ length: 64 }, () => allocMergeable(size));
       expect(fresh.filter((b) => addresses.has(address(b))).length).toBeGreaterThan(0); // reuse happened
       for (const buffer of fresh) expect(buffer.every((byte) => byte === 0)).toBe(true);
