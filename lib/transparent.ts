@@ -112,7 +112,6 @@ const tallies = () => Array.from({ length: CLASS_COUNT }, tally);
 
 let threshold = DEFAULT_THRESHOLD;
 let page = 4096;
-let placed = tally();
 let left = noneLeft();
 let placedByClass = tallies();
 let notPlacedByClass = tallies();
@@ -147,7 +146,6 @@ function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'not
     buffer = null; // ENOMEM, the mapping limit: Node's memory will do
   }
   if (buffer === null) return 'fallback';
-  count(placed, size);
   count(placedByClass[index], size);
   return buffer;
 }
@@ -297,7 +295,6 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
   // What is on Buffer now, unless it is a wrapper of ours an app put back after a disable.
   const node = Object.fromEntries(FACTORIES.map((key) => [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
   installed = { node, ...wrapFactories(node, zeroFillBuffers()) };
-  placed = tally();
   left = noneLeft();
   placedByClass = tallies();
   notPlacedByClass = tallies();
@@ -326,7 +323,7 @@ export function transparentModeStats(): TransparentModeStats {
     enabled: installed !== undefined,
     threshold,
     placement: placementMode(),
-    placed: copy(placed),
+    placed: placedByClass.reduce((sum, counted) => ({ buffers: sum.buffers + counted.buffers, bytes: sum.bytes + counted.bytes }), tally()),
     left: Object.fromEntries(Object.entries(left).map(([reason, counted]) => [reason, copy(counted)])) as Left,
     classes: placementClasses().map((state, i) => ({
       ...classPages(i),

@@ -18,7 +18,6 @@
 #include <v8.h>
 
 #include <cmath>
-#include <cstring>
 #include <memory>
 
 #include "arena.h"

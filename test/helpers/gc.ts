@@ -1,5 +1,6 @@
 // Garbage collection for tests of memory going back (vitest runs them with --expose-gc).
 import { native } from '../../lib/kernel/addon.js';
+import { collectUntil as collectUntilDone } from './collect-until.cjs';
 
 /** Collects and lets the event loop turn, where Node runs finalizers and FinalizationRegistry callbacks. */
 export async function collect(): Promise<void> {
@@ -9,18 +10,10 @@ export async function collect(): Promise<void> {
   }
 }
 
-/**
- * Collects until `done()` says the memory went back, or `ms` have passed. V8 frees an
- * ArrayBuffer's memory on its own time after the collection that found it dead (on a background
- * thread, later on a busy machine), so a test that needs a block freed waits for it.
- */
-export async function collectUntil(done: () => boolean, ms = 10_000): Promise<void> {
+/** Collects until `done()`, or `ms` have passed (collect-until.cjs says why tests wait). */
+export async function collectUntil(done: () => boolean, ms?: number): Promise<void> {
   await collect();
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) {
-    globalThis.gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  if (!done()) await collectUntilDone(done, ms);
 }
 
 /** The blocks node-ksm's allocator has handed out and not had back (all threads). */
