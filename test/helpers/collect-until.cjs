@@ -4,10 +4,14 @@
 // sweep. Plain JavaScript, so that the fixtures' child processes share it (needs --expose-gc).
 'use strict';
 
+/**
+ * @param {() => boolean} done
+ * @param {number} [ms]
+ */
 async function collectUntil(done, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
-    globalThis.gc();
+    globalThis.gc?.();
     await new Promise((resolve) => setTimeout(resolve, 20));
     if (done() || Date.now() > deadline) return;
   }
