@@ -15,7 +15,7 @@ fi
 generations=("$@")
 [ ${#generations[@]} -gt 0 ] || generations=(5.15 6.1 6.4 6.6 6.8 running)
 
-# The files of /sys/kernel/mm/ksm and the release that added each (KSM-NOTES.md).
+# The files of /sys/kernel/mm/ksm and the release that added each (docs/api.md, SystemStats).
 at_least() { [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }; }
 files_of() {
   major=${1%%.*} minor=${1#*.}

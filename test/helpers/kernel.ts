@@ -1,6 +1,6 @@
 // What this kernel offers, asked of the kernel itself (the files it has, the calls it answers),
 // so that a test runs where its feature exists and, where it does not, skips with the reason in
-// its name. KSM-NOTES.md lists what came when; never assume the newest kernel's files.
+// its name. docs/kernel.md says which release brought what; never assume the newest kernel's files.
 import fs from 'node:fs';
 import os from 'node:os';
 import { capabilities } from '../../lib/index.js';

@@ -9,7 +9,7 @@ import { KSMD_FILES } from '../../lib/kernel/parse.js';
 import { ksmdKey, ksmdUnavailable, readKsmFile, withKsmd } from '../helpers/ksmd.js';
 
 const KSM = '/sys/kernel/mm/ksm';
-// The settings this kernel has: smart_scan came in 6.7, the advisor in 6.8 (KSM-NOTES.md).
+// The settings this kernel has: smart_scan came in 6.7, the advisor in 6.8 (docs/api.md, SystemStats).
 const has = (file: string) => fs.existsSync(`${KSM}/${file}`);
 const SETTINGS = ['run', 'pages_to_scan', 'sleep_millisecs', 'max_page_sharing', 'merge_across_nodes', 'use_zero_pages',
   'smart_scan', 'advisor_mode', 'advisor_max_cpu', 'advisor_target_scan_time', 'advisor_min_pages_to_scan',
