@@ -76,7 +76,7 @@ export function lineFrom(child: ChildProcessWithoutNullStreams, want = ''): Prom
   return new Promise((resolve, reject) => {
     let text = '';
     const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before printing "${want}"`));
-    const onData = (data: Buffer) => {
+    const onData = (data: string) => {
       text += data;
       const line = text.split('\n').slice(0, -1).find((candidate) => candidate.includes(want));
       if (line === undefined) return;
@@ -84,7 +84,9 @@ export function lineFrom(child: ChildProcessWithoutNullStreams, want = ''): Prom
       child.off('exit', onExit);
       resolve(line);
     };
-    child.stdout.on('data', onData);
+    // The stream decodes (UTF-8, from now on for every reader of it), so that a character split
+    // between two chunks arrives whole.
+    child.stdout.setEncoding('utf8').on('data', onData);
     child.once('exit', onExit);
   });
 }

@@ -6,8 +6,7 @@ import os from 'node:os';
 import { capabilities } from '../../lib/index.js';
 import { kernelAtLeast } from '../../lib/kernel/platform.js';
 import { readKsmStat } from './proc.js';
-
-const linux = process.platform === 'linux';
+import { KSM_SYSFS, linux } from './platform.js';
 
 /** Why process-wide merge (prctl PR_SET_MEMORY_MERGE) cannot be tested here, or undefined. */
 export const noProcessMerge: string | undefined = !linux ? 'skipped: KSM exists only on Linux'
@@ -28,7 +27,7 @@ function readOptional(file: string): string | undefined {
 
 /** A /sys/kernel/mm/ksm file's text, or undefined where this kernel lacks it. */
 export function readOptionalKsmFile(name: string): string | undefined {
-  return readOptional(`/sys/kernel/mm/ksm/${name}`)?.trim();
+  return readOptional(`${KSM_SYSFS}/${name}`)?.trim();
 }
 
 /**

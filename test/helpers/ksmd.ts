@@ -2,25 +2,25 @@
 // `finally`, even when the test fails.
 import fs from 'node:fs';
 import { KSMD_FILES, type KsmdValues } from '../../lib/kernel/parse.js';
+import { KSM_SYSFS, hasKsm, linux, root } from './platform.js';
 
-const KSM_DIR = '/sys/kernel/mm/ksm';
 const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs', 'use_zero_pages'] as const;
 type Setting = (typeof SAVED)[number];
 
 /** Why tests that run ksmd must skip here, or undefined when they can run. */
 export const ksmdUnavailable: string | undefined = (() => {
-  if (process.platform !== 'linux') return 'KSM exists only on Linux';
-  if (!fs.existsSync(`${KSM_DIR}/run`)) return 'this kernel has no KSM (/sys/kernel/mm/ksm is missing)';
-  if (process.getuid?.() !== 0) return 'starting ksmd needs root';
+  if (!linux) return 'KSM exists only on Linux';
+  if (!hasKsm) return 'this kernel has no KSM (/sys/kernel/mm/ksm is missing)';
+  if (!root) return 'starting ksmd needs root';
   return undefined;
 })();
 
 export function readKsmFile(name: string): string {
-  return fs.readFileSync(`${KSM_DIR}/${name}`, 'utf8').trim();
+  return fs.readFileSync(`${KSM_SYSFS}/${name}`, 'utf8').trim();
 }
 
 function writeKsmFile(name: string, value: string | number): void {
-  fs.writeFileSync(`${KSM_DIR}/${name}`, String(value));
+  fs.writeFileSync(`${KSM_SYSFS}/${name}`, String(value));
 }
 
 /** Runs fn with ksmd running fast (or with the given settings), then restores what was there. */

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const x64 = process.arch === 'x64';
 let work: string;
 let tarball: string;

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { markMergeable, unmarkMergeable } from '../../lib/index.js';
 import { readSmapsMappings } from '../helpers/proc.js';
+import { linux } from '../helpers/platform.js';
 
 const PAGE = PAGE_SIZE;
-const linuxOnly = process.platform !== 'linux';
 /** Mapping sizes that carry the `mg` VmFlag. */
 function mergeableMappingSizes(): number[] {
   return readSmapsMappings().filter((mapping) => mapping.flags.includes('mg')).map((m) => m.bytes);
 }
 
-describe.skipIf(process.platform !== 'linux')('which pages are advised', () => {
+describe.skipIf(!linux)('which pages are advised', () => {
   it('returns pages: 0 for views too small to hold a whole page', () => {
     for (const view of [Buffer.alloc(0), Buffer.alloc(1), new Uint8Array(PAGE - 1), new DataView(new ArrayBuffer(100))]) {
       const result = markMergeable(view);
@@ -56,7 +56,7 @@ describe.skipIf(process.platform !== 'linux')('which pages are advised', () => {
   });
 });
 
-describe.skipIf(linuxOnly)('marking memory (the mg VmFlag in /proc/self/smaps)', () => {
+describe.skipIf(!linux)('marking memory (the mg VmFlag in /proc/self/smaps)', () => {
   it('sets mg on exactly the advised pages and clears it when unmarked', () => {
     // A size no other mapping of the process has, so its mapping can be told apart.
     const view = Buffer.alloc(1237 * PAGE);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot, runNode } from '../helpers/child.js';
 import { underSanitizer } from '../helpers/proc.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-faults-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

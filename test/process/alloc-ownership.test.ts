@@ -7,11 +7,11 @@ import { fixture } from '../helpers/paths.js';
 import { collect, collectUntilLive } from '../helpers/gc.js';
 import { runNode, runNodeJson } from '../helpers/child.js';
 import { readSmapsMappings, underSanitizer } from '../helpers/proc.js';
+import { linux } from '../helpers/platform.js';
 
 // The allocator's ownership rule: a block is reused or unmapped only when no ArrayBuffer
 // anywhere can reach it, whatever detaches, transfers or tears down around it; and what the
 // user chose about marking outlives nothing it should not.
-const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 /** Collects, then trims twice with nothing allocated between: what an idle process's timer does. */
 async function trimIdle() {

@@ -13,9 +13,9 @@ import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { fixture } from '../helpers/paths.js';
 import { underSanitizer } from '../helpers/proc.js';
+import { linux } from '../helpers/platform.js';
 
 const PAGE = PAGE_SIZE;
-const linux = process.platform === 'linux';
 const address = (view: ArrayBufferView) => native().pageSpan(view).address;
 
 describe.skipIf(!linux)('allocMergeable', () => {

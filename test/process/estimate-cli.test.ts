@@ -7,9 +7,9 @@ import { endChild, lineFrom, packageRoot, runNode } from '../helpers/child.js';
 import { formatBytes } from '../../lib/cli/format.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { fixture } from '../helpers/paths.js';
+import { linux } from '../helpers/platform.js';
 
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
-const linux = process.platform === 'linux';
 
 function ksm(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });

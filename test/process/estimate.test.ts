@@ -13,9 +13,8 @@ import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { COUNT_LAYOUT, native } from '../../lib/kernel/addon.js';
 import { PAGE_FLAGS } from '../../lib/kernel/mappings.js';
 import { fixture } from '../helpers/paths.js';
+import { linux, root } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
-const root = linux && process.getuid?.() === 0;
 const children: ChildProcessWithoutNullStreams[] = [];
 
 /** A child running estimate-pages.cjs, once it says "ready". */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot, packageWithoutAddon, runNode, runNodeJson } from '../helpers/child.js';
+import { linux } from '../helpers/platform.js';
 
 // Each case imports the built package in a child, calls a KSM function and reports what it threw.
 const callAndReport = `
@@ -61,7 +62,7 @@ describe('importing the package', () => {
     expect(report.reasons).toEqual(['KSM is a Linux kernel feature and this is darwin']);
   });
 
-  describe.skipIf(process.platform !== 'linux')('without a working addon', () => {
+  describe.skipIf(!linux)('without a working addon', () => {
     const reportIn = (dir: string) => runNodeJson<Report>(`const ksm = require('node-ksm'); ${callAndReport}`, { cwd: dir });
     const build = (dir: string) => path.join(dir, 'build');
     const prebuilds = (dir: string) => path.join(dir, 'prebuilds');
@@ -108,7 +109,7 @@ describe('importing the package', () => {
     });
   });
 
-  it.skipIf(process.platform !== 'linux')('in this repo the addon is built and loads: a failed build must not pass quietly', () => {
+  it.skipIf(!linux)('in this repo the addon is built and loads: a failed build must not pass quietly', () => {
     expect(runNodeJson<string[]>(`console.log(JSON.stringify(require('node-ksm').capabilities().reasons))`)
       .filter((reason) => reason.includes('native addon'))).toEqual([]);
   });

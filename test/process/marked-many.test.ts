@@ -6,9 +6,9 @@ import {
   allocMergeable, areMarkedMergeable, isMarkedMergeable, markMergeable, type MemoryLike,
 } from '../../lib/index.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
+import { linux } from '../helpers/platform.js';
 
 const PAGE = PAGE_SIZE;
-const linux = process.platform === 'linux';
 
 /** Counts opens of /proc/self/smaps while `call` runs. */
 function smapsOpens<T>(call: () => T): { result: T; opens: number } {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../helpers/child.js';
 import { hasMergeAnyLine, mergeInheritedOnExec, noProcessMerge } from '../helpers/kernel.js';
+import { linux } from '../helpers/platform.js';
 
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
-const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('ksm run and the preload hook', () => {
   // prctl(PR_GET_MEMORY_MERGE) through the package, in the child: ksm_stat's ksm_merge_any line came only in 6.14.

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readFileMergeable, readFileMergeableAsync } from '../../lib/index.js';
+import { linux } from '../helpers/platform.js';
 
 const LIMIT = 4096;
 
@@ -15,7 +16,6 @@ vi.mock('node:buffer', async (importOriginal) => {
   return { ...buffer, constants: { ...buffer.constants, MAX_LENGTH: 4096 } };
 });
 
-const linux = process.platform === 'linux';
 const forms = [['sync', readFileMergeable], ['async', readFileMergeableAsync]] as const;
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KsmError, readFileMergeable, readFileMergeableAsync } from '../../lib/index.js';
 import { packageRoot } from '../helpers/child.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-special-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

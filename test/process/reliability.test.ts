@@ -5,9 +5,7 @@ import type { AllocatorStats } from '../../lib/kernel/addon.js';
 import { fixture } from '../helpers/paths.js';
 import { packageRoot, runNode, runNodeJson } from '../helpers/child.js';
 import { underSanitizer } from '../helpers/proc.js';
-
-const linux = process.platform === 'linux';
-const root = linux && process.getuid?.() === 0;
+import { linux, root } from '../helpers/platform.js';
 
 describe.skipIf(!root)('fuzzing every public call', () => {
   it('over 10,000 random calls: each succeeds within its invariants or throws a coded TypeError/RangeError/KsmError; no crash', () => {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../helpers/child.js';
 import { fixture } from '../helpers/paths.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const major = Number(process.versions.node.split('.')[0]);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-node-apis-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { disableTransparentMode, enableTransparentMode, inspect, transparentModeStats } from '../../lib/index.js';
 import { packageRoot } from '../helpers/child.js';
 import { fixture } from '../helpers/paths.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'node-ksm-transparent-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../helpers/child.js';
 import { noKsmStat, noProcessMerge, noProcessMergeCount, readOptionalKsmFile } from '../helpers/kernel.js';
 import { ksmdUnavailable } from '../helpers/ksmd.js';
+import { linux } from '../helpers/platform.js';
 
 // Scan cost compares with process-wide merge (6.4+), and counts pages scanned (6.7+).
 const scanCostMeasured = !noProcessMerge && readOptionalKsmFile('pages_scanned') !== undefined;
@@ -10,7 +11,7 @@ const scanCostMeasured = !noProcessMerge && readOptionalKsmFile('pages_scanned')
 const savingsMeasured = !noProcessMergeCount;
 const processStatsMeasured = !noKsmStat || !noProcessMergeCount;
 
-describe.skipIf(process.platform !== 'linux' || ksmdUnavailable)('npm run bench', () => {
+describe.skipIf(!linux || ksmdUnavailable)('npm run bench', () => {
   it('npm run -s bench -- --json --quick prints only a JSON document on stdout, with every figure, and restores ksmd', () => {
     const files = ['run', 'pages_to_scan', 'sleep_millisecs', 'advisor_mode'];
     const read = () => files.map(readOptionalKsmFile);

@@ -6,9 +6,8 @@ import { capabilities } from '../../lib/index.js';
 import { packageWithoutAddon, runNodeJson } from '../helpers/child.js';
 import { noKsmStat, noProcessMerge } from '../helpers/kernel.js';
 import { ksmdUnavailable, withKsmd } from '../helpers/ksmd.js';
+import { linux, root } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
-const root = linux && process.getuid?.() === 0;
 interface ChildReport {
   capabilities: ReturnType<typeof capabilities>;
   calls: Record<string, { ok: boolean; name?: string; code?: string; reasons?: string[] }>;

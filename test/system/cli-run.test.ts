@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../helpers/child.js';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { fixture } from '../helpers/paths.js';
+import { linux } from '../helpers/platform.js';
 
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
-const linux = process.platform === 'linux';
 const ECHO = fixture('signal-echo.cjs');
 // Without NODE_KSM_MERGE from the environment the test runs in: ksm run sets it.
 const env = { ...process.env, NODE_KSM_MERGE: undefined };

@@ -9,13 +9,10 @@ import { packageRoot } from '../helpers/child.js';
 import { ksmdKey, ksmdUnavailable, readKsmFile, waitUntil, withKsmd } from '../helpers/ksmd.js';
 import { noProcessMergeCount, rawProcessStats } from '../helpers/kernel.js';
 import { fixture } from '../helpers/paths.js';
+import { KSM_SYSFS, hasKsm, linux, root } from '../helpers/platform.js';
 
-const KSM = '/sys/kernel/mm/ksm';
 const BIN = path.join(packageRoot, 'bin', 'ksm.js');
-const linux = process.platform === 'linux';
 
-const root = linux && process.getuid?.() === 0;
-const hasKsm = linux && fs.existsSync(`${KSM}/run`);
 const { version } = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
 function ksm(...args: string[]) {
@@ -256,7 +253,7 @@ describe.skipIf(!linux || ksmdUnavailable)('ksm status', () => {
       const result = ksm('status', '--json');
       expect(result.status).toBe(0);
       const { system, processes } = JSON.parse(result.stdout);
-      for (const file of fs.readdirSync(KSM)) { // the files this kernel has
+      for (const file of fs.readdirSync(KSM_SYSFS)) { // the files this kernel has
         const text = readKsmFile(file);
         expect([file, system[ksmdKey(file)]]).toEqual([file, /\[(.+)\]/.exec(text)?.[1] ?? Number(text)]);
       }

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Estimate } from '../../lib/index.js';
 import { packageRoot } from '../helpers/child.js';
 import { ksmdUnavailable, readKsmFile } from '../helpers/ksmd.js';
+import { linux } from '../helpers/platform.js';
 
-const linux = process.platform === 'linux';
 const SETTINGS = ['run', 'pages_to_scan', 'sleep_millisecs'];
 
 describe.skipIf(!linux || ksmdUnavailable)('npm run demo', () => {

@@ -11,8 +11,7 @@ import { endChild, lineFrom, packageRoot } from '../helpers/child.js';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { ksmdUnavailable, readKsmFile, waitForFullScans, withKsmd } from '../helpers/ksmd.js';
 import { fixture } from '../helpers/paths.js';
-
-const linux = process.platform === 'linux';
+import { linux } from '../helpers/platform.js';
 
 const pagesSharing = () => Number(readKsmFile('pages_sharing'));
 

@@ -7,6 +7,7 @@ import { noProcessMergeCount, rawProcessStats } from '../helpers/kernel.js';
 import { ksmdUnavailable, waitUntil, withKsmd } from '../helpers/ksmd.js';
 import { KPF_ZERO_PAGE, mergedByHand } from '../helpers/merged-by-hand.cjs';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
+import { linux } from '../helpers/platform.js';
 
 /** Per-page KPF_KSM count read the plainest way, independently of the addon's batching. */
 function mergedPagesByHand(view: Buffer): number {
@@ -128,7 +129,7 @@ describe('waitForMerge bounds', () => {
     await expect(waitForMerge(never, { timeout: Infinity, signal: controller.signal })).rejects.toThrow('gave up');
   });
 
-  it.skipIf(process.platform !== 'linux')('a view with no whole page is a RangeError', async () => {
+  it.skipIf(!linux)('a view with no whole page is a RangeError', async () => {
     await expect(waitForMerge(Buffer.alloc(100), { timeout: 100 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
   });
 });

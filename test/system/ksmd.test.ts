@@ -7,10 +7,10 @@ import {
 import { runNodeJson } from '../helpers/child.js';
 import { KSMD_FILES } from '../../lib/kernel/parse.js';
 import { ksmdKey, ksmdUnavailable, readKsmFile, withKsmd } from '../helpers/ksmd.js';
+import { KSM_SYSFS } from '../helpers/platform.js';
 
-const KSM = '/sys/kernel/mm/ksm';
 // The settings this kernel has: smart_scan came in 6.7, the advisor in 6.8 (docs/api.md, SystemStats).
-const has = (file: string) => fs.existsSync(`${KSM}/${file}`);
+const has = (file: string) => fs.existsSync(`${KSM_SYSFS}/${file}`);
 const SETTINGS = ['run', 'pages_to_scan', 'sleep_millisecs', 'max_page_sharing', 'merge_across_nodes', 'use_zero_pages',
   'smart_scan', 'advisor_mode', 'advisor_max_cpu', 'advisor_target_scan_time', 'advisor_min_pages_to_scan',
   'advisor_max_pages_to_scan'].filter(has);
@@ -28,8 +28,8 @@ describe.skipIf(ksmdUnavailable)(`ksmd control${ksmdUnavailable ? ` (skipped: ${
   });
   afterAll(() => {
     // Put back every setting, the advisor first so pages_to_scan is accepted.
-    if (advisor) fs.writeFileSync(`${KSM}/advisor_mode`, before.advisor_mode);
-    for (const file of SETTINGS) if (read(file) !== before[file]) fs.writeFileSync(`${KSM}/${file}`, before[file]);
+    if (advisor) fs.writeFileSync(`${KSM_SYSFS}/advisor_mode`, before.advisor_mode);
+    for (const file of SETTINGS) if (read(file) !== before[file]) fs.writeFileSync(`${KSM_SYSFS}/${file}`, before[file]);
     expect(snapshot()).toEqual(before);
   });
 
@@ -117,7 +117,7 @@ describe.skipIf(ksmdUnavailable)(`ksmd control${ksmdUnavailable ? ` (skipped: ${
       expect(snapshot()).toEqual(files);
     });
     expect(error).toBeInstanceOf(KsmError);
-    expect(error).toMatchObject({ code: 'EBUSY', syscall: 'write', path: `${KSM}/max_page_sharing` });
+    expect(error).toMatchObject({ code: 'EBUSY', syscall: 'write', path: `${KSM_SYSFS}/max_page_sharing` });
     expect((error as Error).message).toMatch(/unmergeAll/);
   });
 
@@ -187,7 +187,7 @@ describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
           }
           expect(read('max_page_sharing')).toBe(String(Number(files.max_page_sharing) + 1));
         });
-        expect(error).toMatchObject({ code: 'EBUSY', path: `${KSM}/max_page_sharing` });
+        expect(error).toMatchObject({ code: 'EBUSY', path: `${KSM_SYSFS}/max_page_sharing` });
         ksmd.unmergeAll();
         restore(); // the retry: the earlier failure did not mark it done
         expect(read('max_page_sharing')).toBe(files.max_page_sharing);
@@ -197,11 +197,11 @@ describe.skipIf(ksmdUnavailable)('ksmd.override', () => {
       } finally {
         // Whatever happened above: unmerge so that max_page_sharing can go back, then the rest.
         if (read('max_page_sharing') !== files.max_page_sharing) {
-          fs.writeFileSync(`${KSM}/run`, '2');
-          fs.writeFileSync(`${KSM}/max_page_sharing`, files.max_page_sharing);
+          fs.writeFileSync(`${KSM_SYSFS}/run`, '2');
+          fs.writeFileSync(`${KSM_SYSFS}/max_page_sharing`, files.max_page_sharing);
         }
-        fs.writeFileSync(`${KSM}/pages_to_scan`, files.pages_to_scan);
-        fs.writeFileSync(`${KSM}/run`, files.run);
+        fs.writeFileSync(`${KSM_SYSFS}/pages_to_scan`, files.pages_to_scan);
+        fs.writeFileSync(`${KSM_SYSFS}/run`, files.run);
       }
       expect(copies[1].length).toBe(data.length); // the copies stayed alive through the wait
       expect(snapshot()).toEqual(files);

@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
 import { runNodeJson } from '../helpers/child.js';
 import { underSanitizer } from '../helpers/proc.js';
-
-const linux = process.platform === 'linux';
-const root = linux && process.getuid?.() === 0;
+import { root } from '../helpers/platform.js';
 
 const MAX_MAP_COUNT = '/proc/sys/vm/max_map_count';
 const asan = underSanitizer('its allocator aborts once vm.max_map_count is lowered');

@@ -10,10 +10,9 @@ import { ksmdUnavailable, waitUntil, withKsmd, readKsmFile, waitForFullScans } f
 import { noProcessMergeCount } from '../helpers/kernel.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { fixture } from '../helpers/paths.js';
+import { linux } from '../helpers/platform.js';
 
 const PAGE = PAGE_SIZE;
-const linuxOnly = process.platform !== 'linux';
-const linux = process.platform === 'linux';
 
 // 10,000 copies of 6 KiB, page-aligned: 20,000 pages as ksm_stat counts them, or where the
 // kernel has no per-process count (before 5.19) the 10,000 whole pages counted page by page.
@@ -59,7 +58,7 @@ async function sharingGrowth(args: string[], env: NodeJS.ProcessEnv, target: num
 
 interface CopiesReport { mode: string; pages: number; merging: number; scans: number; maps: number; intact: boolean }
 
-describe.skipIf(linuxOnly || ksmdUnavailable)(`real merging${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
+describe.skipIf(!linux || ksmdUnavailable)(`real merging${ksmdUnavailable ? ` (skipped: ${ksmdUnavailable})` : ''}`, () => {
   it('merges two identical buffers marked with markMergeable', async () => {
     const size = 4096 * PAGE; // 16 MiB
     const content = randomBytes(size);

@@ -7,8 +7,7 @@ import { packageRoot } from '../helpers/child.js';
 import { ksmdUnavailable, waitForFullScans, waitUntil, withKsmd } from '../helpers/ksmd.js';
 import { noProcessMergeCount, rawProcessStats, readOptionalKsmFile } from '../helpers/kernel.js';
 import { PAGE_SIZE as pageSize } from '../helpers/page-size.cjs';
-
-const linux = process.platform === 'linux';
+import { linux } from '../helpers/platform.js';
 
 /** A file of /sys/kernel/mm/ksm as a number, undefined where this kernel lacks it. */
 const file = (name: string) => (readOptionalKsmFile(name) === undefined ? undefined : Number(readOptionalKsmFile(name)));

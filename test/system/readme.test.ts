@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../helpers/child.js';
 import { ksmdUnavailable, withKsmd } from '../helpers/ksmd.js';
+import { linux } from '../helpers/platform.js';
 
 const blocksOf = (file: string) => [...fs.readFileSync(path.join(packageRoot, file), 'utf8')
   .matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
@@ -15,7 +16,7 @@ const apiBlocks = blocksOf('docs/api.md');
 // prom-client to its devDependency, as in a user's project.
 const dir = path.join(packageRoot, 'build', 'readme-blocks');
 
-describe.skipIf(process.platform !== 'linux' || ksmdUnavailable)('the docs\' JavaScript blocks', () => {
+describe.skipIf(!linux || ksmdUnavailable)('the docs\' JavaScript blocks', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('are there to run: the README\'s quick start, choosing an approach, the metrics; the reference\'s', () => {

@@ -7,9 +7,7 @@ import { readOptionalKernelFile } from '../../lib/kernel/files.js';
 import { hasMergeAnyLine, noProcessMergeCount, rawProcessStats } from '../helpers/kernel.js';
 import { ksmdKey, ksmdUnavailable, withKsmd } from '../helpers/ksmd.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
-
-const KSM = '/sys/kernel/mm/ksm';
-const linux = process.platform === 'linux';
+import { KSM_SYSFS, linux } from '../helpers/platform.js';
 
 /** What a file holds, read the plainest way: a number, or the [selected] word. */
 function direct(file: string): number | string {
@@ -29,13 +27,13 @@ describe.skipIf(!linux || ksmdUnavailable)(`stats equal the kernel's files${ksmd
     const data = await mergeSomePages();
     await withKsmd(() => {
       const stats = systemStats() as unknown as Record<string, unknown>;
-      const files = fs.readdirSync(KSM);
+      const files = fs.readdirSync(KSM_SYSFS);
       expect(files.length).toBeGreaterThan(10);
-      for (const file of files) expect([file, stats[ksmdKey(file)]]).toEqual([file, direct(`${KSM}/${file}`)]);
+      for (const file of files) expect([file, stats[ksmdKey(file)]]).toEqual([file, direct(`${KSM_SYSFS}/${file}`)]);
       const vmstat = fs.readFileSync('/proc/vmstat', 'utf8');
       expect(stats.cowKsm).toBe(Number(/^cow_ksm (\d+)$/m.exec(vmstat)?.[1]));
       expect(stats.ksmSwpinCopy).toBe(Number(/^ksm_swpin_copy (\d+)$/m.exec(vmstat)?.[1]));
-      expect(stats.savedBytes).toBe(direct(`${KSM}/pages_sharing`) as number * PAGE_SIZE);
+      expect(stats.savedBytes).toBe(direct(`${KSM_SYSFS}/pages_sharing`) as number * PAGE_SIZE);
       expect(stats.pagesSharing).toBeGreaterThan(0);
       expect(stats.sharingRatio).toBe((stats.pagesSharing as number) / (stats.pagesShared as number));
     }, { run: 0 });
@@ -70,7 +68,7 @@ describe.skipIf(!linux)('stats errors', () => {
   });
 
   it('a kernel file that does not exist reads as undefined, not an error', () => {
-    expect(readOptionalKernelFile(`${KSM}/no_such_setting`)).toBeUndefined();
+    expect(readOptionalKernelFile(`${KSM_SYSFS}/no_such_setting`)).toBeUndefined();
   });
 });
 
