@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "arena.h"
+#include "core/allocator.h"
 
 namespace ksm {
 

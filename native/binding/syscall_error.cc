@@ -1,4 +1,4 @@
-#include "syscall_error.h"
+#include "binding/syscall_error.h"
 
 #include <uv.h>
 

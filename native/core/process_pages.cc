@@ -1,14 +1,14 @@
-#include "remote_pages.h"
+#include "core/process_pages.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
-#include "frame_flags.h"
-#include "page_hash.h"
-#include "page_range.h"
-#include "present_regions.h"
+#include "core/kpageflags.h"
+#include "core/page_hash.h"
+#include "core/page_range.h"
+#include "core/pagemap_scan.h"
 
 namespace ksm {
 namespace {

@@ -1,4 +1,4 @@
-#include "memory_view.h"
+#include "binding/memory_view.h"
 
 namespace ksm {
 namespace {

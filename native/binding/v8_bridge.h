@@ -8,7 +8,7 @@ namespace ksm {
 
 // The addon's only uses of V8 itself, past Node-API: handing V8 memory of ours as an
 // ArrayBuffer's backing store (allocate.cc says why), and holding the backing store under a
-// view (heap_marks.h says why).
+// view (core/heap_marks.h says why).
 
 // A napi_value is the handle inside a v8::Local, as Node's own Node-API implementation
 // converts between them (js_native_api_v8.h).

@@ -1,4 +1,4 @@
-#include "page_hash.h"
+#include "core/page_hash.h"
 
 #include <cstring>
 #include <initializer_list>

@@ -1,4 +1,4 @@
-#include "byte_count.h"
+#include "binding/byte_count.h"
 
 #include <cmath>
 #include <string>

@@ -1,4 +1,4 @@
-#include "duplicate_count.h"
+#include "core/duplicate_count.h"
 
 #include <algorithm>
 

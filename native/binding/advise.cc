@@ -1,17 +1,17 @@
-#include "advise.h"
+#include "binding/advise.h"
 
 #include <sys/mman.h>
 
 #include <atomic>
 #include <cerrno>
 
-#include "arena.h"
-#include "byte_count.h"
-#include "heap_marks.h"
-#include "memory_view.h"
-#include "page_range.h"
-#include "syscall_error.h"
-#include "v8_bridge.h"
+#include "binding/byte_count.h"
+#include "binding/memory_view.h"
+#include "binding/syscall_error.h"
+#include "binding/v8_bridge.h"
+#include "core/allocator.h"
+#include "core/heap_marks.h"
+#include "core/page_range.h"
 
 namespace ksm {
 namespace {

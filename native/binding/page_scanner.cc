@@ -1,4 +1,4 @@
-#include "page_scanner.h"
+#include "binding/page_scanner.h"
 
 #include <algorithm>
 #include <map>
@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "duplicate_count.h"
-#include "remote_pages.h"
-#include "syscall_error.h"
+#include "binding/syscall_error.h"
+#include "core/duplicate_count.h"
+#include "core/process_pages.h"
 
 namespace ksm {
 namespace {

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "proc_file.h"
+#include "core/proc_file.h"
 
 namespace ksm {
 

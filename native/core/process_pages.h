@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "proc_file.h"
+#include "core/proc_file.h"
 
 namespace ksm {
 

@@ -1,13 +1,13 @@
 // Module registration only: each function lives in the file named after what it does.
 #include <napi.h>
 
-#include "advise.h"
-#include "allocate.h"
-#include "page_range.h"
-#include "page_scanner.h"
-#include "pagemap.h"
-#include "page_span.h"
-#include "process_merge.h"
+#include "binding/advise.h"
+#include "binding/allocate.h"
+#include "binding/inspect_pages.h"
+#include "binding/page_scanner.h"
+#include "binding/page_span.h"
+#include "binding/process_merge.h"
+#include "core/page_range.h"
 
 namespace {
 

@@ -16,10 +16,10 @@ Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info);
 // trimAllocator() -> boolean: TrimIdleAllocator, for the JS layer's idle timer.
 Napi::Value TrimAllocator(const Napi::CallbackInfo& info);
 
-// advanceAllocatorEpoch() -> number: AdvanceEpoch (arena.h), for transparent mode's timer.
+// advanceAllocatorEpoch() -> number: AdvanceEpoch (core/allocator.h), for transparent mode's timer.
 Napi::Value AdvanceAllocatorEpoch(const Napi::CallbackInfo& info);
 
-// sampleAllocator(matureEpoch, maxPages) -> Float64Array: for each block class (arena.h), five
+// sampleAllocator(matureEpoch, maxPages) -> Float64Array: for each block class (core/allocator.h), five
 // numbers: live blocks, the bytes and the pages they hold, then, of up to maxPages (at most
 // kMaxSamplePages) data pages of live blocks made at or before matureEpoch, how many are
 // resident and how many of those are shared (merged); those two are NaN where

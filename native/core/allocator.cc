@@ -1,4 +1,4 @@
-#include "arena.h"
+#include "core/allocator.h"
 
 #include <sys/mman.h>
 
@@ -9,9 +9,9 @@
 #include <new>
 #include <vector>
 
-#include "heap_marks.h"
-#include "page_range.h"
-#include "range_map.h"
+#include "core/heap_marks.h"
+#include "core/page_range.h"
+#include "core/range_map.h"
 
 namespace ksm {
 

@@ -1,4 +1,4 @@
-#include "present_regions.h"
+#include "core/pagemap_scan.h"
 
 #include <sys/ioctl.h>
 

@@ -1,12 +1,12 @@
-#include "process_merge.h"
+#include "binding/process_merge.h"
 
 #include <sys/prctl.h>
 
 #include <cerrno>
 
-#include "arena.h"
-#include "heap_marks.h"
-#include "syscall_error.h"
+#include "binding/syscall_error.h"
+#include "core/allocator.h"
+#include "core/heap_marks.h"
 
 // Linux 6.4; libc headers older than the kernel may lack them.
 #ifndef PR_SET_MEMORY_MERGE

@@ -1,4 +1,4 @@
-#include "frame_flags.h"
+#include "core/kpageflags.h"
 
 #include <algorithm>
 #include <numeric>

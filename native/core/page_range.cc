@@ -1,4 +1,4 @@
-#include "page_range.h"
+#include "core/page_range.h"
 
 #include <unistd.h>
 

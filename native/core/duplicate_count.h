@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "remote_pages.h"
+#include "core/process_pages.h"
 
 namespace ksm {
 

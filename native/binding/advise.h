@@ -7,7 +7,7 @@ namespace ksm {
 // MADV_UNMERGEABLE) on the whole pages inside [offset, offset + length) of the view; returns the
 // view offset of the first of them, or -1 when no whole page lies inside (and nothing is called).
 // With `record` true, a mark on memory the allocator does not own is recorded, holding that
-// memory until a sweep finds nothing else does (heap_marks.h).
+// memory until a sweep finds nothing else does (core/heap_marks.h).
 Napi::Value Advise(const Napi::CallbackInfo& info);
 
 // sweepMarks() -> number: SweepHeapMarks, for the JS layer's sweeps; the marks left.

@@ -13,19 +13,19 @@
 // and re-wrapped or not) is gone. That deleter is the only way back to FreeBlock; from the
 // moment the store exists, no error path frees the block. V8's API is reached through
 // v8_bridge.h.
-#include "allocate.h"
+#include "binding/allocate.h"
 
 #include <v8.h>
 
 #include <cmath>
 #include <memory>
 
-#include "arena.h"
-#include "block_sample.h"
-#include "byte_count.h"
-#include "heap_marks.h"
-#include "syscall_error.h"
-#include "v8_bridge.h"
+#include "binding/byte_count.h"
+#include "binding/syscall_error.h"
+#include "binding/v8_bridge.h"
+#include "core/allocator.h"
+#include "core/block_sample.h"
+#include "core/heap_marks.h"
 
 namespace ksm {
 namespace {

@@ -1,11 +1,11 @@
-#include "block_sample.h"
+#include "core/block_sample.h"
 
 #include <algorithm>
 #include <cerrno>
 
-#include "frame_flags.h"
-#include "page_range.h"
-#include "proc_file.h"
+#include "core/kpageflags.h"
+#include "core/page_range.h"
+#include "core/proc_file.h"
 
 namespace ksm {
 namespace {

@@ -1,7 +1,7 @@
-#include "page_span.h"
+#include "binding/page_span.h"
 
-#include "memory_view.h"
-#include "page_range.h"
+#include "binding/memory_view.h"
+#include "core/page_range.h"
 
 namespace ksm {
 

@@ -1,4 +1,4 @@
-#include "v8_bridge.h"
+#include "binding/v8_bridge.h"
 
 #include <cstring>
 

@@ -33,7 +33,7 @@ AllocationError AllocateBlock(size_t length, bool zeroed, Block* block);
 
 // Gives a block back, by the data pointer and arena AllocateBlock gave; `length` bytes from its
 // start may have been written (nothing past them: the rest was never shown). The caller
-// guarantees that nothing can reach the memory any more: see the ownership rule in allocate.cc.
+// guarantees that nothing can reach the memory any more: see the ownership rule in binding/allocate.cc.
 // A slot kept for reuse keeps its bytes (AllocateBlock zeroes what its next user needs): V8
 // often frees on a background thread, and a memset there competed with the app for CPU.
 void FreeBlock(uint8_t* data, size_t length, Arena* arena);

@@ -1,13 +1,13 @@
-#include "pagemap.h"
+#include "binding/inspect_pages.h"
 
 #include <cerrno>
 #include <cstdint>
 #include <vector>
 
-#include "frame_flags.h"
-#include "memory_view.h"
-#include "page_range.h"
-#include "syscall_error.h"
+#include "binding/memory_view.h"
+#include "binding/syscall_error.h"
+#include "core/kpageflags.h"
+#include "core/page_range.h"
 
 namespace ksm {
 

@@ -1,4 +1,4 @@
-#include "heap_marks.h"
+#include "core/heap_marks.h"
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "range_map.h"
+#include "core/range_map.h"
 
 #ifndef PR_GET_MEMORY_MERGE
 #define PR_GET_MEMORY_MERGE 68
