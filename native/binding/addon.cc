@@ -1,12 +1,8 @@
-// Module registration only: each function lives in the file named after what it does.
+// Module registration only: exports.h declares each exported function, under the binding/ file
+// that defines it.
 #include <napi.h>
 
-#include "binding/advise.h"
-#include "binding/allocate.h"
-#include "binding/inspect_pages.h"
-#include "binding/page_scanner.h"
-#include "binding/page_span.h"
-#include "binding/process_merge.h"
+#include "binding/exports.h"
 #include "core/page_range.h"
 
 namespace {

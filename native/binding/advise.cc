@@ -1,13 +1,11 @@
-#include "binding/advise.h"
+#include "binding/exports.h"
 
 #include <sys/mman.h>
 
 #include <atomic>
 #include <cerrno>
 
-#include "binding/byte_count.h"
-#include "binding/memory_view.h"
-#include "binding/syscall_error.h"
+#include "binding/js_values.h"
 #include "binding/v8_bridge.h"
 #include "core/allocator.h"
 #include "core/heap_marks.h"

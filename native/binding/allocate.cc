@@ -13,15 +13,14 @@
 // and re-wrapped or not) is gone. That deleter is the only way back to FreeBlock; from the
 // moment the store exists, no error path frees the block. V8's API is reached through
 // v8_bridge.h.
-#include "binding/allocate.h"
+#include "binding/exports.h"
 
 #include <v8.h>
 
 #include <cmath>
 #include <memory>
 
-#include "binding/byte_count.h"
-#include "binding/syscall_error.h"
+#include "binding/js_values.h"
 #include "binding/v8_bridge.h"
 #include "core/allocator.h"
 #include "core/block_sample.h"
@@ -29,6 +28,10 @@
 
 namespace ksm {
 namespace {
+
+// sampleAllocator's numbers per block class, and its cap on the pages it samples (exports.h).
+constexpr int kSampleValues = 5;
+constexpr double kMaxSamplePages = 1024;
 
 void ReleaseBlock(void* data, size_t length, void* arena) {
   FreeBlock(static_cast<uint8_t*>(data), length, static_cast<Arena*>(arena));

@@ -1,30 +1,48 @@
-#include "binding/inspect_pages.h"
+#include "binding/exports.h"
 
 #include <cerrno>
 #include <cstdint>
 #include <vector>
 
-#include "binding/memory_view.h"
-#include "binding/syscall_error.h"
+#include "binding/js_values.h"
 #include "core/kpageflags.h"
 #include "core/page_range.h"
 
 namespace ksm {
+namespace {
+
+// Sets the view's page span on `result`: address, the address of its first byte, and start and
+// end, the byte offsets of its whole pages. Returns those offsets.
+PageRange SetPageSpan(Napi::Object result, uintptr_t address, size_t length, size_t page_size) {
+  Napi::Env env = result.Env();
+  const PageRange pages = WholePagesWithin(address, length, page_size);
+  // malloc and mmap hand out addresses below 2^47 unless a caller asks for more: exact as doubles.
+  result.Set("address", Napi::Number::New(env, static_cast<double>(address)));
+  result.Set("start", Napi::Number::New(env, static_cast<double>(pages.begin)));
+  result.Set("end", Napi::Number::New(env, static_cast<double>(pages.end)));
+  return pages;
+}
+
+}  // namespace
+
+Napi::Value PageSpan(const Napi::CallbackInfo& info) {
+  const MemoryView view = GetMemoryView(info[0]);
+  Napi::Object result = Napi::Object::New(info.Env());
+  SetPageSpan(result, reinterpret_cast<uintptr_t>(view.data), view.length, PageSize());
+  return result;
+}
 
 Napi::Value InspectPages(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const MemoryView view = GetMemoryView(info[0]);
   const size_t page_size = PageSize();
   const uintptr_t address = reinterpret_cast<uintptr_t>(view.data);
-  const PageRange range = WholePagesWithin(address, view.length, page_size);
-  const size_t pages = (range.end - range.begin) / page_size;
 
   Napi::Object result = Napi::Object::New(env);
   Napi::Object reads = Napi::Object::New(env);
   // The span too, so inspect() can check the marks without a second call.
-  result.Set("address", Napi::Number::New(env, static_cast<double>(address)));
-  result.Set("start", Napi::Number::New(env, static_cast<double>(range.begin)));
-  result.Set("end", Napi::Number::New(env, static_cast<double>(range.end)));
+  const PageRange range = SetPageSpan(result, address, view.length, page_size);
+  const size_t pages = (range.end - range.begin) / page_size;
   result.Set("pages", Napi::Number::New(env, static_cast<double>(pages)));
   result.Set("reads", reads);
   uint32_t pagemap_reads = 0;

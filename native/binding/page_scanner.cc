@@ -1,4 +1,4 @@
-#include "binding/page_scanner.h"
+#include "binding/exports.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "binding/syscall_error.h"
+#include "binding/js_values.h"
 #include "core/duplicate_count.h"
 #include "core/process_pages.h"
 

@@ -1,10 +1,10 @@
-#include "binding/process_merge.h"
+#include "binding/exports.h"
 
 #include <sys/prctl.h>
 
 #include <cerrno>
 
-#include "binding/syscall_error.h"
+#include "binding/js_values.h"
 #include "core/allocator.h"
 #include "core/heap_marks.h"
 

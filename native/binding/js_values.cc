@@ -1,4 +1,9 @@
-#include "binding/memory_view.h"
+#include "binding/js_values.h"
+
+#include <uv.h>
+
+#include <cmath>
+#include <string>
 
 namespace ksm {
 namespace {
@@ -28,6 +33,14 @@ size_t ElementBytes(napi_typedarray_type type) {
 
 }  // namespace
 
+size_t ByteCount(const Napi::Value& value, const char* name, double min, double max) {
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= min && number <= max) || number != std::floor(number)) {
+    throw Napi::RangeError::New(value.Env(), std::string("invalid ") + name);
+  }
+  return static_cast<size_t>(number);
+}
+
 // One napi call per view (the wrapper classes would make three for a TypedArray): this runs on
 // every markMergeable.
 MemoryView GetMemoryView(const Napi::Value& value) {
@@ -54,6 +67,18 @@ MemoryView GetMemoryView(const Napi::Value& value) {
     throw Napi::TypeError::New(env, "expected an ArrayBuffer, TypedArray or DataView");
   }
   return {static_cast<uint8_t*>(data), length};
+}
+
+Napi::Error SyscallError(Napi::Env env, const char* syscall, int err) {
+  // On Unix a libuv error code is the negated errno, so libuv names it exactly as Node does.
+  const int uv_code = -err;
+  const char* code = uv_err_name(uv_code);
+  std::string message = std::string(code) + ": " + uv_strerror(uv_code) + ", " + syscall;
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("errno", Napi::Number::New(env, uv_code));
+  error.Set("code", Napi::String::New(env, code));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  return error;
 }
 
 }  // namespace ksm
