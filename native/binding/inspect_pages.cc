@@ -6,6 +6,7 @@
 
 #include "binding/js_values.h"
 #include "core/kpageflags.h"
+#include "core/linux_abi.h"
 #include "core/page_range.h"
 
 namespace ksm {

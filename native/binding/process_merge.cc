@@ -7,14 +7,7 @@
 #include "binding/js_values.h"
 #include "core/allocator.h"
 #include "core/heap_marks.h"
-
-// Linux 6.4; libc headers older than the kernel may lack them.
-#ifndef PR_SET_MEMORY_MERGE
-#define PR_SET_MEMORY_MERGE 67
-#endif
-#ifndef PR_GET_MEMORY_MERGE
-#define PR_GET_MEMORY_MERGE 68
-#endif
+#include "core/linux_abi.h"
 
 namespace ksm {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "core/kpageflags.h"
+#include "core/linux_abi.h"
 #include "core/page_range.h"
 #include "core/proc_file.h"
 

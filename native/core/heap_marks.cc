@@ -9,11 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/linux_abi.h"
 #include "core/range_map.h"
-
-#ifndef PR_GET_MEMORY_MERGE
-#define PR_GET_MEMORY_MERGE 68
-#endif
 
 namespace ksm {
 namespace {

@@ -6,13 +6,6 @@
 
 namespace ksm {
 
-constexpr uint64_t kPagemapPresent = uint64_t{1} << 63;
-constexpr uint64_t kPagemapFileOrShared = uint64_t{1} << 61;
-constexpr uint64_t kPagemapExclusive = uint64_t{1} << 56;
-constexpr uint64_t kPagemapFrameMask = (uint64_t{1} << 55) - 1;
-constexpr uint64_t kKpfKsm = uint64_t{1} << 21;
-constexpr uint64_t kKpfZeroPage = uint64_t{1} << 24;
-
 struct FrameReads {
   uint32_t reads = 0;
   uint64_t frames = 0;  // entries read, gaps between a cluster's frames included

@@ -4,21 +4,11 @@
 
 #include <cerrno>
 
+#include "core/linux_abi.h"
+
 namespace ksm {
 namespace {
 
-// include/uapi/linux/fs.h (6.7); libc headers older than the kernel may lack them.
-struct PmScanArg {
-  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
-      category_anyof_mask, return_mask;
-};
-struct PageRegion {
-  uint64_t start, end, categories;
-};
-constexpr uint64_t kPageIsFile = 1 << 2;
-constexpr uint64_t kPageIsPresent = 1 << 3;
-constexpr uint64_t kPageIsPfnZero = 1 << 5;
-constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
 constexpr size_t kRegionsPerCall = 512;
 
 }  // namespace

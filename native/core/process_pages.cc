@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "core/kpageflags.h"
+#include "core/linux_abi.h"
 #include "core/page_hash.h"
 #include "core/page_range.h"
 #include "core/pagemap_scan.h"
