@@ -15,10 +15,8 @@
 // v8_bridge.h.
 #include "binding/exports.h"
 
-#include <v8.h>
-
 #include <cmath>
-#include <memory>
+#include <vector>
 
 #include "binding/js_values.h"
 #include "binding/v8_bridge.h"
@@ -54,17 +52,11 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   // Unzeroed only when asked with false: for callers that overwrite every byte or promise no
   // contents.
   const bool zeroed = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
-#ifdef V8_ENABLE_SANDBOX
-  return env.Null();  // ArrayBuffers must live inside the sandbox
-#else
+  if (!ExternalMemoryAllowed()) return env.Null();  // ArrayBuffers must live inside the sandbox
   Block block;
   const AllocationError error = AllocateBlock(length, zeroed, &block);
   if (error.err != 0) throw SyscallError(env, error.syscall, error.err);
-  std::shared_ptr<v8::BackingStore> store =
-      v8::ArrayBuffer::NewBackingStore(block.data, length, ReleaseBlock, block.arena);
-  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
-  return Napi::Value(env, ToNapiValue(buffer));
-#endif
+  return NewArrayBufferOver(env, block.data, length, ReleaseBlock, block.arena);
 }
 
 Napi::Value AllocatorStatsValue(const Napi::CallbackInfo& info) {
@@ -110,11 +102,7 @@ Napi::Value SampleAllocator(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ExternalBuffersAllowed(const Napi::CallbackInfo& info) {
-#ifdef V8_ENABLE_SANDBOX
-  return Napi::Boolean::New(info.Env(), false);
-#else
-  return Napi::Boolean::New(info.Env(), true);
-#endif
+  return Napi::Boolean::New(info.Env(), ExternalMemoryAllowed());
 }
 
 }  // namespace ksm
