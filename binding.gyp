@@ -5,28 +5,26 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": [
-            "native/addon.cc",
-            "native/advise.cc",
-            "native/allocate.cc",
-            "native/arena.cc",
-            "native/block_sample.cc",
-            "native/byte_count.cc",
-            "native/duplicate_count.cc",
-            "native/frame_flags.cc",
-            "native/glibc_baseline.cc",
-            "native/heap_marks.cc",
-            "native/memory_view.cc",
-            "native/page_hash.cc",
-            "native/page_range.cc",
-            "native/page_scanner.cc",
-            "native/present_regions.cc",
-            "native/page_span.cc",
-            "native/pagemap.cc",
-            "native/process_merge.cc",
-            "native/remote_pages.cc",
-            "native/syscall_error.cc",
-            "native/v8_bridge.cc"
+            "native/binding/addon.cc",
+            "native/binding/advise.cc",
+            "native/binding/allocate.cc",
+            "native/binding/inspect_pages.cc",
+            "native/binding/js_values.cc",
+            "native/binding/page_scanner.cc",
+            "native/binding/process_merge.cc",
+            "native/binding/v8_bridge.cc",
+            "native/core/allocator.cc",
+            "native/core/block_sample.cc",
+            "native/core/duplicate_count.cc",
+            "native/core/heap_marks.cc",
+            "native/core/kpageflags.cc",
+            "native/core/page_hash.cc",
+            "native/core/pagemap_scan.cc",
+            "native/core/process_pages.cc",
+            "native/glibc_baseline.cc"
           ],
+          # Includes name their folder, "binding/x.h" or "core/x.h", so each shows its direction.
+          "include_dirs": ["native"],
           "dependencies": [
             "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
           ],

@@ -25,7 +25,7 @@ export type AdviseOptions = ByteRangeOptions;
 // memory is freed: malloc gives it to the next allocation, which would sit in mergeable pages
 // though nobody chose that. The memory can move to another ArrayBuffer (transfer,
 // structuredClone, postMessage) and V8 frees it without telling anyone, so the addon holds it
-// while it is marked (native/heap_marks.h) and a sweep unmarks and lets go of what no
+// while it is marked (native/core/heap_marks.h) and a sweep unmarks and lets go of what no
 // ArrayBuffer holds any more. Sweeps run soon after a marked ArrayBuffer is collected, and every
 // second while marks are held (an ArrayBuffer the memory moved to dies unseen). Unref'd.
 const SWEEP_INTERVAL_MS = 1000;

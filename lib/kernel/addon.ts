@@ -35,9 +35,9 @@ export interface NativeBinding {
   /** Returns spare memory that stayed unused since the last call; whether the allocator still
    *  holds anything a later call could return. */
   trimAllocator(): boolean;
-  /** Starts a new allocator epoch; returns it (native/allocate.h). */
+  /** Starts a new allocator epoch; returns it (native/binding/exports.h). */
   advanceAllocatorEpoch(): number;
-  /** Per block class, live totals and a pagemap sample of mature blocks (native/allocate.h). */
+  /** Per block class, live totals and a pagemap sample of mature blocks (native/binding/exports.h). */
   sampleAllocator(matureEpoch: number, maxPages: number): Float64Array;
   /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
   externalBuffersAllowed(): boolean;
@@ -45,11 +45,11 @@ export interface NativeBinding {
   probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
-  /** Reads other processes' pages for estimate(): see native/page_scanner.h. */
+  /** Reads other processes' pages for estimate(): see native/binding/exports.h. */
   PageScanner: (new () => NativePageScanner) & { layout: Record<string, number> };
 }
 
-/** One estimate's scan: sessions of processes (several at once), then the counts (native/page_scanner.h). */
+/** One estimate's scan: sessions of processes (several at once), then the counts (native/binding/exports.h). */
 export interface NativePageScanner {
   /** Opens /proc/<pid>/pagemap; returns the session's id; throws its open error. */
   begin(pid: number, index: number): number;
@@ -60,7 +60,7 @@ export interface NativePageScanner {
   count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
 }
 
-/** How count()'s Float64Array is laid out (native/duplicate_count.h): per choice, in this
+/** How count()'s Float64Array is laid out (native/core/duplicate_count.h): per choice, in this
  *  order, pages_sharing, pages_shared and ksm_zero_pages; then per process and kind, pages,
  *  zero-filled, merged, twins within, twins across, duplicates. */
 export const COUNT_LAYOUT = {

@@ -7,7 +7,7 @@ export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
 /** In the order the native counts use (their kind index). */
 export const MAPPING_KINDS: readonly MappingKind[] = ['mergeable', 'heap', 'stack', 'anonymous', 'file'];
 
-// PageFlag in native/remote_pages.h.
+// PageFlag in native/core/process_pages.h.
 export const PAGE_FLAGS = { mergeableIfProcessWide: 1, markedNow: 2, markedByApp: 4 } as const;
 
 // VmFlags of mappings KSM refuses (vma_ksm_compatible): shared, I/O and PFN maps, hugetlb,

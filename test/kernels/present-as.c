@@ -41,6 +41,7 @@ int uname(struct utsname* name) {
   return result;
 }
 
+// 67 and 68: PR_SET_MEMORY_MERGE and PR_GET_MEMORY_MERGE, as native/core/linux_abi.h has them.
 int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
   static int (*real)(int, unsigned long, unsigned long, unsigned long, unsigned long);
   if (!real) real = (int (*)(int, unsigned long, unsigned long, unsigned long, unsigned long))dlsym(RTLD_NEXT, "prctl");
@@ -51,7 +52,8 @@ int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsi
   return real(option, a2, a3, a4, a5);
 }
 
-// PAGEMAP_SCAN: _IOWR('f', 16, struct pm_scan_arg), whose 12 u64 fields make 96 bytes.
+// PAGEMAP_SCAN: _IOWR('f', 16, struct pm_scan_arg), whose 12 u64 fields make 96 bytes (PmScanArg
+// and kPagemapScan in native/core/linux_abi.h).
 #define PAGEMAP_SCAN_REQUEST _IOWR('f', 16, char[96])
 
 int ioctl(int fd, unsigned long request, ...) {
