@@ -49,8 +49,6 @@ double MaxArrayBufferLength(Napi::Env env) {
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t length = ByteCount(info[0], "length", 1, MaxArrayBufferLength(env));
-  // Unzeroed only when asked with false: for callers that overwrite every byte or promise no
-  // contents.
   const bool zeroed = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
   if (!ExternalMemoryAllowed()) return env.Null();  // ArrayBuffers must live inside the sandbox
   Block block;

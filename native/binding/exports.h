@@ -27,8 +27,7 @@ Napi::Value ProbeMergeable(const Napi::CallbackInfo& info);
 // allocate.cc
 
 // allocate(length, zeroed = true) -> ArrayBuffer | null: `length` bytes of page-aligned,
-// mergeable memory, zeroed, or with zeroed false holding what an earlier user wrote (for
-// callers that overwrite it all); either way zero past `length` to the end of its last page.
+// mergeable memory, an AllocateBlock block (its contents: core/allocator.h).
 // null where the runtime refuses memory from outside its heap (the V8 sandbox); the JS layer
 // then falls back to a marked plain Buffer.
 Napi::Value Allocate(const Napi::CallbackInfo& info);

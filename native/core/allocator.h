@@ -12,9 +12,6 @@ namespace ksm {
 
 struct Arena;
 
-// A block is handed out reading as zero past the length asked for, to the end of its last page
-// (so equal copies keep equal pages), and before it too unless the caller will overwrite it:
-// fresh pages, pages given back with MADV_DONTNEED, or a kept slot zeroed as far as needed.
 struct Block {
   uint8_t* data;   // page-aligned
   size_t bytes;    // whole pages reserved for it (>= the length asked for)
@@ -26,9 +23,11 @@ struct AllocationError {
   const char* syscall;  // "mmap" or "madvise"
 };
 
-// Allocates a block of at least `length` bytes (length > 0). Unless `zeroed`, its first
-// `length` bytes may hold what an earlier user wrote: for callers that overwrite them all, or
-// that promise no contents (Buffer.allocUnsafe).
+// Allocates a block of at least `length` bytes (length > 0). The block's contents, the
+// allocator's one zeroing contract: past `length`, to the end of its last page, it reads as zero
+// (so the last pages of equal copies are equal); its first `length` bytes are zero too unless
+// `zeroed` is false, when they may hold what an earlier user wrote (for callers that overwrite
+// them all, or that promise no contents, as Buffer.allocUnsafe does).
 AllocationError AllocateBlock(size_t length, bool zeroed, Block* block);
 
 // Gives a block back, by the data pointer and arena AllocateBlock gave; `length` bytes from its
