@@ -1,11 +1,12 @@
 // Marking memory mergeable, unmarking it, and asking the kernel whether it is marked.
-import { resolveByteRange, validateMemory, validateMemoryList, type ByteRangeOptions, type MemoryLike } from './args.js';
+import { resolveByteRange, validateMemory, validateMemoryList } from './args.js';
 import { toKsmError } from './errors.js';
 import { callNative, native } from './kernel/addon.js';
 import { withHint } from './kernel/hints.js';
 import { checkMappingRoom, recheckMappingRoom } from './kernel/mapping-limit.js';
 import { advisedPages } from './kernel/parse.js';
 import { areRangesMarkedMergeable, isRangeMarkedMergeable } from './kernel/smaps.js';
+import type { AdviseOptions, MemoryLike } from './types.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
 export interface AdvisedRange {
@@ -18,8 +19,6 @@ export interface AdvisedRange {
   /** Whole pages advised: bytes / page size. */
   pages: number;
 }
-
-export type AdviseOptions = ByteRangeOptions;
 
 // A mark on memory the allocator does not own (a Buffer.alloc's heap pages) must end when that
 // memory is freed: malloc gives it to the next allocation, which would sit in mergeable pages

@@ -7,10 +7,10 @@ import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import {
   isDetached, validateEncoding, validateFill, validateInteger, validateMemory, validateOptions, validateSignal, validateSize,
-  type MemoryLike,
 } from './args.js';
 import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
 import { callNative, native } from './kernel/addon.js';
+import type { MemoryLike } from './types.js';
 
 let externalBuffers: boolean | undefined;
 

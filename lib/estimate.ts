@@ -6,14 +6,13 @@ import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
 import { callNative, COUNT_LAYOUT, type NativeScanResult } from './kernel/addon.js';
 import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
-import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
+import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
 import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
 import { processStats } from './stats.js';
-
-export type { MappingKind };
+import type { MappingKind } from './types.js';
 
 export interface EstimateOptions {
   /** These processes. */

@@ -1,6 +1,7 @@
-import { validateMemory, type MemoryLike } from './args.js';
+import { validateMemory } from './args.js';
 import { callNative, type NativePageState } from './kernel/addon.js';
 import { isRangeMarkedMergeable } from './kernel/smaps.js';
+import type { MemoryLike } from './types.js';
 
 /** What the kernel says of a view's whole pages. */
 export interface PageInspection {

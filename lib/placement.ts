@@ -6,25 +6,7 @@
 import { native } from './kernel/addon.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
-
-/** `adaptive`: place only where it pays (docs/api.md, "Where it places"); `always`: place every
- *  Buffer at or above the threshold, whatever ksmd does. */
-export type Placement = 'adaptive' | 'always';
-
-/** Why a class is, or is not, placed now. */
-export type PlacementReason =
-  /** Placement `always`. */
-  | 'always'
-  /** ksmd is not running (or its state cannot be read): placed pages could not merge. */
-  | 'ksmdStopped'
-  /** Placing, until ksmd has scanned what was placed often enough to judge. */
-  | 'awaitingEvidence'
-  /** What merged outweighs what placing wastes. */
-  | 'merging'
-  /** It does not: only 1 in PROBE_EVERY of the class is placed, to see if that changes. */
-  | 'notMerging'
-  /** /proc/self/pagemap cannot be read, so nothing tells whether placed pages merge. */
-  | 'noEvidence';
+import type { Placement, PlacementReason } from './types.js';
 
 export interface ClassState {
   placing: boolean;

@@ -1,18 +1,18 @@
 // Merge statistics: one process's (/proc/<pid>), the system's (/sys/kernel/mm/ksm), and every
 // process with merged pages (for `ksm status`).
 import os from 'node:os';
-import { validatePid, type Pid } from './args.js';
+import { validatePid } from './args.js';
 import { KsmError } from './errors.js';
-import { KSMD_FILES, parseKsmStat, parseMergingPages, parseVmstatKsm, savings, type KsmdValues,
-  type ProcessStats } from './kernel/parse.js';
+import { KSMD_FILES, parseKsmStat, parseMergingPages, parseVmstatKsm, savings } from './kernel/parse.js';
 import { readOptionalKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, readAllProcessKsmTexts, readProcessCommand, readProcessKsmText, readProcessMemory, type ProcessMemory,
   type UnreadableProcess } from './kernel/processes.js';
+import type { KsmdValues, Pid, ProcessStats } from './types.js';
 
-export type { KsmdValues, Pid, ProcessMemory, ProcessStats, UnreadableProcess };
+export type { ProcessMemory, UnreadableProcess };
 
 /** System-wide KSM figures: every /sys/kernel/mm/ksm value plus derived savings. */
 export interface SystemStats extends KsmdValues {

@@ -6,12 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import bindings from 'bindings';
 import { KsmUnsupportedError, toKsmError } from '../errors.js';
+import type { MemoryLike } from '../types.js';
 import { withHint } from './hints.js';
 import { requireLinux } from './platform.js';
 import { prebuildFile, prebuildTarget } from './prebuild.js';
-
-/** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
-export type MemoryLike = ArrayBuffer | ArrayBufferView;
 
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
 export interface NativeBinding {

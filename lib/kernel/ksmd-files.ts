@@ -1,8 +1,9 @@
 // ksmd's files in /sys/kernel/mm/ksm: which this kernel has, and their values by camelCase key
 // (the one table of names is KSMD_FILES in parse.ts).
 import { KsmUnsupportedError } from '../errors.js';
+import type { KsmdValues } from '../types.js';
 import { KSM_SYSFS, listKernelDirectory, readOptionalKernelFile, writeKernelFile } from './files.js';
-import { KSMD_FILES, parseSysfsValue, type KsmdValues } from './parse.js';
+import { KSMD_FILES, parseSysfsValue } from './parse.js';
 import { requireLinux } from './platform.js';
 
 // Which files this kernel has cannot change while it runs (KSM is built in, not a module).

@@ -1,8 +1,6 @@
 // Which of a process's mappings an estimate reads, what kind each is, and how KSM treats it.
+import type { MappingKind } from '../types.js';
 import type { SmapsMapping } from './parse.js';
-
-/** Where a page lives: already mergeable, or the kind of mapping that would have to be. */
-export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
 
 /** In the order the native counts use (their kind index). */
 export const MAPPING_KINDS: readonly MappingKind[] = ['mergeable', 'heap', 'stack', 'anonymous', 'file'];
