@@ -1,7 +1,7 @@
 // One probe of what this host allows, for tools to call before they act. It never throws.
 import os from 'node:os';
 import { externalBuffersAllowed } from './alloc.js';
-import { native, nativeUnavailableReasons } from './kernel/addon.js';
+import { addon, addonUnavailableReasons } from './kernel/addon.js';
 import { KSM_SYSFS, kernelFileWritable, kernelPathExists, readKernelFile } from './kernel/files.js';
 import { pageSize } from './kernel/page-size.js';
 import { kernelAtLeast } from './kernel/platform.js';
@@ -50,7 +50,7 @@ function errorCode(error: unknown): string {
 
 /** What cannot change while the process runs: probed once. */
 function probeFixed(): Fixed {
-  const unsupported = nativeUnavailableReasons();
+  const unsupported = addonUnavailableReasons();
   const linux = process.platform === 'linux';
   const reasons = [...(unsupported ?? [])];
   const result: Fixed = {
@@ -64,9 +64,9 @@ function probeFixed(): Fixed {
   };
   if (!result.supported) return result;
 
-  const binding = native();
+  const loaded = addon();
   try {
-    binding.getProcessMerge();
+    loaded.getProcessMerge();
     result.processMerge = true;
   } catch (error) {
     const code = errorCode(error);
@@ -81,7 +81,7 @@ function probeFixed(): Fixed {
       `before Linux 6.7 (this is ${os.release()}): call enableProcessMerge() in each, or start them with ` +
       '-r node-ksm/register and NODE_KSM_MERGE=1');
   }
-  result.externalBuffers = externalBuffersAllowed() ?? binding.externalBuffersAllowed();
+  result.externalBuffers = externalBuffersAllowed() ?? loaded.externalBuffersAllowed();
   if (!result.externalBuffers) {
     reasons.push('this runtime refuses external buffers (V8 sandbox): allocMergeable, mergeableFrom and ' +
       'readFileMergeable fall back to plain Buffers, whose copies merge only where malloc aligns them alike');
@@ -109,9 +109,9 @@ function canControlKsmd(reasons: string[]): boolean {
 
 /** Inspects a page this process has touched, as inspect() would: merged shows only to root. */
 function canInspectPages(reasons: string[]): boolean {
-  const binding = native();
+  const loaded = addon();
   try {
-    const { present, merged } = binding.inspectPages(Buffer.alloc(2 * binding.pageSize, 1));
+    const { present, merged } = loaded.inspectPages(Buffer.alloc(2 * loaded.pageSize, 1));
     if (merged !== undefined) return true;
     reasons.push(present === undefined
       ? '/proc/self/pagemap cannot be read by this process (one made non-dumpable, as by setuid, cannot read ' +

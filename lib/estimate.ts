@@ -1,9 +1,9 @@
 // estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
-// each process's resident private anonymous pages (native: pagemap, /proc/<pid>/mem, a digest
+// each process's resident private anonymous pages (the addon: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
 import { validateOptions, validatePidList, validateSignal } from './args.js';
 import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
-import { callNative, COUNT_LAYOUT, type NativeScanResult } from './kernel/addon.js';
+import { callAddon, COUNT_LAYOUT, type ScanResult } from './kernel/addon.js';
 import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges } from './kernel/mappings.js';
@@ -179,7 +179,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const maxPageSharing = given.maxPageSharing ?? readKsmdValue('maxPageSharing') ?? Infinity;
   const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
   const pids = choosePids(given);
-  const scanner = callNative((binding) => new binding.PageScanner());
+  const scanner = callAddon((addon) => new addon.PageScanner());
   const processes = pids.map((pid): EstimatedProcess => ({ pid, command: readProcessCommand(pid), state: 'scanned',
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
@@ -203,7 +203,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
       smaps = readKernelFile(`/proc/${pid}/smaps`);
       // A zombie's smaps is empty: it has no memory left.
       if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
-      session = callNative(() => scanner.begin(pid, index));
+      session = callAddon(() => scanner.begin(pid, index));
     } catch (error) {
       if (!(error instanceof KsmError)) throw error;
       return notRead(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
@@ -215,7 +215,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     try {
       for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
         checkAbort();
-        const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
+        const result: ScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
           [r.start, r.end, r.kind, r.flags])));
         checkAbort();
         pagesScanned += result.pages;
