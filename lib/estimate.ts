@@ -4,13 +4,12 @@
 import { validateOptions, validatePidList, validateSignal } from './args.js';
 import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
 import { callAddon, COUNT_LAYOUT, type ScanResult } from './kernel/addon.js';
-import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
 import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
-import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
+import { isGone, listNodeProcesses, readProcessCommand, readProcessSmaps } from './kernel/processes.js';
 import { processStats } from './stats.js';
 import type { MappingKind } from './types.js';
 
@@ -200,7 +199,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     let smaps: string;
     let session: number;
     try {
-      smaps = readKernelFile(`/proc/${pid}/smaps`);
+      smaps = readProcessSmaps(pid);
       // A zombie's smaps is empty: it has no memory left.
       if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
       session = callAddon(() => scanner.begin(pid, index));

@@ -3,10 +3,9 @@
 import os from 'node:os';
 import { validatePid } from './args.js';
 import { KsmError } from './errors.js';
-import { KSMD_FILES, parseKsmStat, parseMergingPages, parseVmstatKsm, savings } from './kernel/parse.js';
-import { readOptionalKernelFile } from './kernel/files.js';
-import { readKsmdValue } from './kernel/ksmd-files.js';
+import { readKsmdValue, readVmstatKsm } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
+import { KSMD_FILES, parseKsmStat, parseMergingPages, savings } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, readAllProcessKsmTexts, readProcessCommand, readProcessKsmText, readProcessMemory, type ProcessMemory,
   type UnreadableProcess } from './kernel/processes.js';
@@ -50,12 +49,8 @@ export function systemStats(): SystemStats {
   const values = {} as Record<string, unknown>;
   for (const key of Object.keys(KSMD_FILES) as (keyof KsmdValues)[]) values[key] = readKsmdValue(key);
   const ksmd = values as unknown as KsmdValues;
-  const vmstat = readOptionalKernelFile('/proc/vmstat');
-  return {
-    ...ksmd,
-    ...savings(ksmd, pageSize()),
-    ...(vmstat === undefined ? { cowKsm: undefined, ksmSwpinCopy: undefined } : parseVmstatKsm(vmstat)),
-  };
+  const vmstat = readVmstatKsm();
+  return { ...ksmd, ...savings(ksmd, pageSize()), ...vmstat };
 }
 
 /** A process as `ksm status` lists it: its KSM figures, memory and command line. */
