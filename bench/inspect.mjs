@@ -12,10 +12,10 @@ export async function inspectFigures({ quick }) {
   const mib = quick ? 16 : 64;
   const view = allocMergeable(mib * 1024 * 1024);
   for (let i = 0; i < view.length; i += PAGE) view[i] = 1;
-  const { native } = await import('../dist/kernel/addon.js');
-  const { address, start, end } = native().pageSpan(view);
+  const { addon } = await import('../dist/kernel/addon.js');
+  const { address, start, end } = addon().pageSpan(view);
   const pages = (end - start) / PAGE;
-  const { reads } = native().inspectPages(view);
+  const { reads } = addon().inspectPages(view);
   const { span } = mergedBySpanRead(address, start, end);
   const times = await compare({
     inspect: () => inspect(view),

@@ -1,11 +1,12 @@
 // Marking memory mergeable, unmarking it, and asking the kernel whether it is marked.
-import { resolveByteRange, validateMemory, validateMemoryList, type ByteRangeOptions, type MemoryLike } from './args.js';
+import { resolveByteRange, validateMemory, validateMemoryList } from './args.js';
 import { toKsmError } from './errors.js';
-import { callNative, native } from './kernel/addon.js';
+import { addon, callAddon } from './kernel/addon.js';
 import { withHint } from './kernel/hints.js';
 import { checkMappingRoom, recheckMappingRoom } from './kernel/mapping-limit.js';
 import { advisedPages } from './kernel/parse.js';
 import { areRangesMarkedMergeable, isRangeMarkedMergeable } from './kernel/smaps.js';
+import type { AdviseOptions, MemoryLike } from './types.js';
 
 /** The whole pages a call advised, as byte offsets within the view. */
 export interface AdvisedRange {
@@ -18,8 +19,6 @@ export interface AdvisedRange {
   /** Whole pages advised: bytes / page size. */
   pages: number;
 }
-
-export type AdviseOptions = ByteRangeOptions;
 
 // A mark on memory the allocator does not own (a Buffer.alloc's heap pages) must end when that
 // memory is freed: malloc gives it to the next allocation, which would sit in mergeable pages
@@ -36,7 +35,7 @@ const sweepWhenCollected = new FinalizationRegistry<undefined>(() => {
   sweepSoon = true;
   queueMicrotask(() => {
     sweepSoon = false;
-    native().sweepMarks();
+    addon().sweepMarks();
   });
 });
 let sweepTimer: NodeJS.Timeout | undefined;
@@ -48,7 +47,7 @@ function watchMarks(buffer: ArrayBufferLike): void {
     sweepWhenCollected.register(buffer, undefined);
   }
   sweepTimer ??= setInterval(() => {
-    if (native().sweepMarks() > 0) return;
+    if (addon().sweepMarks() > 0) return;
     clearInterval(sweepTimer);
     sweepTimer = undefined;
   }, SWEEP_INTERVAL_MS).unref();
@@ -58,18 +57,18 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
   validateMemory(view, 'view');
   const { offset, length } = options === undefined ? { offset: 0, length: view.byteLength }
     : resolveByteRange(options, view.byteLength);
-  // callNative's work, inlined: this is the hot path, and a closure per call shows in the bench.
-  const binding = native();
+  // callAddon's work, inlined: this is the hot path, and a closure per call shows in the bench.
+  const loaded = addon();
   checkMappingRoom();
   let start: number;
   try {
     if (mergeable) watchMarks(ArrayBuffer.isView(view) ? view.buffer : view);
-    start = binding.advise(view, offset, length, mergeable, mergeable);
+    start = loaded.advise(view, offset, length, mergeable, mergeable);
   } catch (error) {
     recheckMappingRoom();
     throw withHint(toKsmError(error));
   }
-  return advisedPages(offset, length, start, binding.pageSize);
+  return advisedPages(offset, length, start, loaded.pageSize);
 }
 
 /**
@@ -104,7 +103,7 @@ export function unmarkMergeable(view: MemoryLike, options?: AdviseOptions): Advi
  */
 export function isMarkedMergeable(view: MemoryLike): boolean {
   validateMemory(view, 'view');
-  const { address, start, end } = callNative((binding) => binding.pageSpan(view));
+  const { address, start, end } = callAddon((loaded) => loaded.pageSpan(view));
   return isRangeMarkedMergeable(address + start, address + end);
 }
 
@@ -114,8 +113,8 @@ export function isMarkedMergeable(view: MemoryLike): boolean {
  */
 export function areMarkedMergeable(views: readonly MemoryLike[]): boolean[] {
   validateMemoryList(views, 'views');
-  const ranges = callNative((binding) => views.map((view) => {
-    const { address, start, end } = binding.pageSpan(view);
+  const ranges = callAddon((loaded) => views.map((view) => {
+    const { address, start, end } = loaded.pageSpan(view);
     return [address + start, address + end] as const;
   }));
   return areRangesMarkedMergeable(ranges);

@@ -7,10 +7,10 @@ import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import {
   isDetached, validateEncoding, validateFill, validateInteger, validateMemory, validateOptions, validateSignal, validateSize,
-  type MemoryLike,
 } from './args.js';
 import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
-import { callNative, native } from './kernel/addon.js';
+import { addon, callAddon } from './kernel/addon.js';
+import type { MemoryLike } from './types.js';
 
 let externalBuffers: boolean | undefined;
 
@@ -42,7 +42,7 @@ export function holdTrimming(hold: boolean): void {
 function scheduleTrim(): void {
   if (trimTimer !== undefined) return;
   trimTimer = setInterval(() => {
-    if (trimmingHeld || native().trimAllocator()) return;
+    if (trimmingHeld || addon().trimAllocator()) return;
     clearInterval(trimTimer);
     trimTimer = undefined;
   }, TRIM_INTERVAL_MS).unref();
@@ -84,7 +84,7 @@ const wrap: (memory: ArrayBuffer) => Buffer = typeof Species === 'function' && S
  */
 export function allocatePageAligned(length: number, zeroed = true): Buffer | null {
   if (externalBuffers === false) return null;
-  const memory = callNative((binding) => binding.allocate(length, zeroed));
+  const memory = callAddon((loaded) => loaded.allocate(length, zeroed));
   externalBuffers = memory !== null;
   if (memory === null) return null;
   scheduleTrim();

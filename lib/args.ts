@@ -2,9 +2,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { inspect, types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
-import type { MemoryLike } from './kernel/addon.js';
-
-export type { MemoryLike };
+import type { AdviseOptions, MemoryLike, Pid } from './types.js';
 
 const MEMORY_TYPES = 'an instance of ArrayBuffer, Buffer, TypedArray or DataView';
 
@@ -77,24 +75,14 @@ export function validateMemoryList(value: unknown, name: string): asserts value 
   for (let i = 0; i < value.length; i++) validateMemory(value[i], `${name}[${i}]`);
 }
 
-export interface ByteRangeOptions {
-  /** First byte of the range, from the start of the view. Default 0. */
-  offset?: number;
-  /** Bytes in the range. Default: from offset to the end of the view. */
-  length?: number;
-}
-
 /** Resolves { offset, length } against a view of byteLength bytes. */
 export function resolveByteRange(options: unknown, byteLength: number): { offset: number; length: number } {
-  const { offset = 0, length } = validateOptions<ByteRangeOptions>(options);
+  const { offset = 0, length } = validateOptions<AdviseOptions>(options);
   validateInteger(offset, 'offset', 0, byteLength);
   if (length === undefined) return { offset, length: byteLength - offset };
   validateInteger(length, 'length', 0, byteLength - offset);
   return { offset, length };
 }
-
-/** A process to read: 'self' or a pid. */
-export type Pid = number | 'self';
 
 export function validatePid(pid: unknown): asserts pid is Pid {
   if (pid === 'self') return;

@@ -1,8 +1,11 @@
 // One probe of what this host allows, for tools to call before they act. It never throws.
 import os from 'node:os';
 import { externalBuffersAllowed } from './alloc.js';
-import { native, nativeUnavailableReasons } from './kernel/addon.js';
-import { KSM_SYSFS, kernelFileWritable, kernelPathExists, readKernelFile } from './kernel/files.js';
+import { addon, addonUnavailableReasons } from './kernel/addon.js';
+import {
+  KSMD_STOPPED, ksmdNotWritable, ksmdRunUnreadable, pageFilesUnreadable, pagesNotInspectable,
+} from './kernel/hints.js';
+import { ksmdDirectoryExists, ksmdFileWritable, readKsmdText } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
 import { kernelAtLeast } from './kernel/platform.js';
 
@@ -50,13 +53,13 @@ function errorCode(error: unknown): string {
 
 /** What cannot change while the process runs: probed once. */
 function probeFixed(): Fixed {
-  const unsupported = nativeUnavailableReasons();
+  const unsupported = addonUnavailableReasons();
   const linux = process.platform === 'linux';
   const reasons = [...(unsupported ?? [])];
   const result: Fixed = {
     supported: unsupported === undefined,
     pageSize: linux ? pageSize() : undefined,
-    ksmCompiledIn: unsupported === undefined || (linux && kernelPathExists(KSM_SYSFS)),
+    ksmCompiledIn: unsupported === undefined || (linux && ksmdDirectoryExists()),
     processMerge: false,
     processMergeInheritedOnExec: false,
     externalBuffers: false,
@@ -64,9 +67,9 @@ function probeFixed(): Fixed {
   };
   if (!result.supported) return result;
 
-  const binding = native();
+  const loaded = addon();
   try {
-    binding.getProcessMerge();
+    loaded.getProcessMerge();
     result.processMerge = true;
   } catch (error) {
     const code = errorCode(error);
@@ -81,7 +84,7 @@ function probeFixed(): Fixed {
       `before Linux 6.7 (this is ${os.release()}): call enableProcessMerge() in each, or start them with ` +
       '-r node-ksm/register and NODE_KSM_MERGE=1');
   }
-  result.externalBuffers = externalBuffersAllowed() ?? binding.externalBuffersAllowed();
+  result.externalBuffers = externalBuffersAllowed() ?? loaded.externalBuffersAllowed();
   if (!result.externalBuffers) {
     reasons.push('this runtime refuses external buffers (V8 sandbox): allocMergeable, mergeableFrom and ' +
       'readFileMergeable fall back to plain Buffers, whose copies merge only where malloc aligns them alike');
@@ -91,36 +94,30 @@ function probeFixed(): Fixed {
 
 function ksmdRunning(reasons: string[]): boolean {
   try {
-    if (readKernelFile(`${KSM_SYSFS}/run`).trim() === '1') return true;
-    reasons.push(`ksmd is not running: nothing will merge until root writes 1 to ${KSM_SYSFS}/run`);
+    if (readKsmdText('run').trim() === '1') return true;
+    reasons.push(KSMD_STOPPED);
   } catch (error) {
-    reasons.push(`${KSM_SYSFS}/run cannot be read (${errorCode(error)}): whether ksmd runs is unknown; mount sysfs`);
+    reasons.push(ksmdRunUnreadable(errorCode(error)));
   }
   return false;
 }
 
 function canControlKsmd(reasons: string[]): boolean {
-  const access = kernelFileWritable(`${KSM_SYSFS}/run`);
+  const access = ksmdFileWritable('run');
   if (access.writable) return true;
-  reasons.push(`this process cannot write ${KSM_SYSFS}/run (${access.code}): starting, stopping and ` +
-    'tuning ksmd needs root');
+  reasons.push(ksmdNotWritable(access.code));
   return false;
 }
 
 /** Inspects a page this process has touched, as inspect() would: merged shows only to root. */
 function canInspectPages(reasons: string[]): boolean {
-  const binding = native();
+  const loaded = addon();
   try {
-    const { present, merged } = binding.inspectPages(Buffer.alloc(2 * binding.pageSize, 1));
+    const { present, merged } = loaded.inspectPages(Buffer.alloc(2 * loaded.pageSize, 1));
     if (merged !== undefined) return true;
-    reasons.push(present === undefined
-      ? '/proc/self/pagemap cannot be read by this process (one made non-dumpable, as by setuid, cannot read ' +
-        'its own /proc files): inspect() cannot tell present or merged pages'
-      : '/proc/self/pagemap hides frame numbers from this process (or /proc/kpageflags is unreadable): ' +
-        'inspect() cannot tell merged pages without CAP_SYS_ADMIN (root)');
+    reasons.push(pagesNotInspectable(present));
   } catch (error) {
-    reasons.push(`/proc/self/pagemap or /proc/kpageflags cannot be read (${errorCode(error)}): inspect() cannot ` +
-      'tell merged pages without root');
+    reasons.push(pageFilesUnreadable(errorCode(error)));
   }
   return false;
 }

@@ -1,19 +1,17 @@
 // estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
-// each process's resident private anonymous pages (native: pagemap, /proc/<pid>/mem, a digest
+// each process's resident private anonymous pages (the addon: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
 import { validateOptions, validatePidList, validateSignal } from './args.js';
 import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
-import { callNative, COUNT_LAYOUT, type NativeScanResult } from './kernel/addon.js';
-import { readKernelFile } from './kernel/files.js';
+import { callAddon, COUNT_LAYOUT, type ScanResult } from './kernel/addon.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
-import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
+import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
 import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
-import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
+import { isGone, listNodeProcesses, readProcessCommand, readProcessSmaps } from './kernel/processes.js';
 import { processStats } from './stats.js';
-
-export type { MappingKind };
+import type { MappingKind } from './types.js';
 
 export interface EstimateOptions {
   /** These processes. */
@@ -180,7 +178,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const maxPageSharing = given.maxPageSharing ?? readKsmdValue('maxPageSharing') ?? Infinity;
   const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
   const pids = choosePids(given);
-  const scanner = callNative((binding) => new binding.PageScanner());
+  const scanner = callAddon((addon) => new addon.PageScanner());
   const processes = pids.map((pid): EstimatedProcess => ({ pid, command: readProcessCommand(pid), state: 'scanned',
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
@@ -201,10 +199,10 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     let smaps: string;
     let session: number;
     try {
-      smaps = readKernelFile(`/proc/${pid}/smaps`);
+      smaps = readProcessSmaps(pid);
       // A zombie's smaps is empty: it has no memory left.
       if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
-      session = callNative(() => scanner.begin(pid, index));
+      session = callAddon(() => scanner.begin(pid, index));
     } catch (error) {
       if (!(error instanceof KsmError)) throw error;
       return notRead(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
@@ -216,7 +214,7 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     try {
       for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
         checkAbort();
-        const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
+        const result: ScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
           [r.start, r.end, r.kind, r.flags])));
         checkAbort();
         pagesScanned += result.pages;

@@ -1,14 +1,11 @@
 // The package's API: re-exports only. Types are the reference (dist/index.d.ts).
-export {
-  areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange, type AdviseOptions,
-} from './advise.js';
+export { areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange } from './advise.js';
 export {
   allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions, type ReadFileMergeableSyncOptions,
 } from './alloc.js';
-export type { MemoryLike, Pid } from './args.js';
 export { capabilities, type Capabilities } from './capabilities.js';
 export {
-  estimate, type Estimate, type EstimatedProcess, type EstimateOptions, type EstimateProgress, type MappingKind, type PageCounts,
+  estimate, type Estimate, type EstimatedProcess, type EstimateOptions, type EstimateProgress, type PageCounts,
   type PredictedSaving,
 } from './estimate.js';
 export { inspect, type PageInspection } from './inspect.js';
@@ -17,10 +14,12 @@ export {
   KsmError, KsmUnsupportedError, type KsmdRollbackFailure, type KsmErrnoCode, type KsmErrorCode, type KsmErrorDetails,
 } from './errors.js';
 export { disableProcessMerge, enableProcessMerge, isProcessMergeEnabled } from './process-merge.js';
-export { processStats, systemStats, type KsmdValues, type ProcessStats, type SystemStats } from './stats.js';
+export { processStats, systemStats, type SystemStats } from './stats.js';
 export {
   disableTransparentMode, enableTransparentMode, transparentModeStats,
   type BufferTally, type TransparentModeClass, type TransparentModeOptions, type TransparentModeStats,
 } from './transparent.js';
-export type { Placement, PlacementReason } from './placement.js';
+export type {
+  AdviseOptions, KsmdValues, MappingKind, MemoryLike, Pid, Placement, PlacementReason, ProcessStats,
+} from './types.js';
 export { waitForMerge, watch, type KsmSnapshot, type WaitForMergeOptions, type WatchOptions } from './watch.js';

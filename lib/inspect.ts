@@ -1,6 +1,7 @@
-import { validateMemory, type MemoryLike } from './args.js';
-import { callNative, type NativePageState } from './kernel/addon.js';
+import { validateMemory } from './args.js';
+import { callAddon, type PageState } from './kernel/addon.js';
 import { isRangeMarkedMergeable } from './kernel/smaps.js';
+import type { MemoryLike } from './types.js';
 
 /** What the kernel says of a view's whole pages. */
 export interface PageInspection {
@@ -16,10 +17,10 @@ export interface PageInspection {
   marked: boolean;
 }
 
-/** @internal Diagnostics: the native reading, with how many reads it took, for tests and the bench. */
-export function inspectPages(view: MemoryLike): NativePageState {
+/** @internal Diagnostics: the addon's reading, with how many reads it took, for tests and the bench. */
+export function inspectPages(view: MemoryLike): PageState {
   validateMemory(view, 'view');
-  return callNative((binding) => binding.inspectPages(view));
+  return callAddon((addon) => addon.inspectPages(view));
 }
 
 /**

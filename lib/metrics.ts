@@ -2,8 +2,9 @@
 // prom-client is an optional peer dependency, loaded only when this is called.
 import type { Registry } from 'prom-client';
 import { validateMetricsOptions, validateRegistry } from './args.js';
-import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
+import { processStats, systemStats, type SystemStats } from './stats.js';
 import { transparentModeStats, type TransparentModeClass } from './transparent.js';
+import type { ProcessStats } from './types.js';
 
 type PromClient = typeof import('prom-client');
 

@@ -3,28 +3,10 @@
 // size classes: 1 page, 2, 3-4, ... 129-256, and larger), a timer off the hot path asks the
 // kernel and decides, with hysteresis, whether placing that class pays. docs/api.md,
 // "Where it places", says what it decides and why, for users.
-import { native } from './kernel/addon.js';
+import { addon } from './kernel/addon.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
-
-/** `adaptive`: place only where it pays (docs/api.md, "Where it places"); `always`: place every
- *  Buffer at or above the threshold, whatever ksmd does. */
-export type Placement = 'adaptive' | 'always';
-
-/** Why a class is, or is not, placed now. */
-export type PlacementReason =
-  /** Placement `always`. */
-  | 'always'
-  /** ksmd is not running (or its state cannot be read): placed pages could not merge. */
-  | 'ksmdStopped'
-  /** Placing, until ksmd has scanned what was placed often enough to judge. */
-  | 'awaitingEvidence'
-  /** What merged outweighs what placing wastes. */
-  | 'merging'
-  /** It does not: only 1 in PROBE_EVERY of the class is placed, to see if that changes. */
-  | 'notMerging'
-  /** /proc/self/pagemap cannot be read, so nothing tells whether placed pages merge. */
-  | 'noEvidence';
+import type { Placement, PlacementReason } from './types.js';
 
 export interface ClassState {
   placing: boolean;
@@ -127,7 +109,7 @@ function matureEpoch(fullScans: number): number | undefined {
 
 /** The evidence of every class, from Buffers made at or before `epoch`; undefined without pagemap. */
 function sample(epoch: number): ClassEvidence[] | undefined {
-  const values = native().sampleAllocator(epoch, SAMPLE_PAGES);
+  const values = addon().sampleAllocator(epoch, SAMPLE_PAGES);
   if (Number.isNaN(values[3])) return undefined;
   return Array.from({ length: CLASS_COUNT }, (_, i) => ({
     liveBytes: values[i * 5 + 1], livePages: values[i * 5 + 2], sampledPages: values[i * 5 + 3], mergedPages: values[i * 5 + 4],
@@ -146,7 +128,7 @@ function ksmdState(): { running: boolean; fullScans: number } {
 /** One look at ksmd and the samples. */
 function check(): void {
   const { running, fullScans } = ksmdState();
-  epochs.push({ epoch: native().advanceAllocatorEpoch(), fullScans });
+  epochs.push({ epoch: addon().advanceAllocatorEpoch(), fullScans });
   if (epochs.length > 64) epochs = epochs.slice(-32);
   ksmdRunning = running;
   publish(classes);

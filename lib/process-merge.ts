@@ -1,5 +1,5 @@
 // Process-wide merge: every private anonymous mapping of the process mergeable (Linux 6.4+).
-import { callNative } from './kernel/addon.js';
+import { callAddon } from './kernel/addon.js';
 
 /**
  * Makes every current and future private anonymous mapping of this process mergeable
@@ -8,7 +8,7 @@ import { callNative } from './kernel/addon.js';
  * It makes everything mergeable, secrets included: see the README's Security section.
  */
 export function enableProcessMerge(): void {
-  callNative((binding) => binding.setProcessMerge(true));
+  callAddon((addon) => addon.setProcessMerge(true));
 }
 
 /**
@@ -17,10 +17,10 @@ export function enableProcessMerge(): void {
  * (less what its user unmarked) and markMergeable's marks on buffers still alive.
  */
 export function disableProcessMerge(): void {
-  callNative((binding) => binding.setProcessMerge(false));
+  callAddon((addon) => addon.setProcessMerge(false));
 }
 
 /** Whether process-wide merge is on (prctl PR_GET_MEMORY_MERGE). */
 export function isProcessMergeEnabled(): boolean {
-  return callNative((binding) => binding.getProcessMerge());
+  return callAddon((addon) => addon.getProcessMerge());
 }

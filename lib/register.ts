@@ -14,7 +14,7 @@
 // without editing NODE_OPTIONS. A value it does not know (a typo, 'true') is said once on
 // stderr, since that is a mistake and not a choice.
 import { constants } from 'node:buffer';
-import type { Placement } from './placement.js';
+import type { Placement } from './types.js';
 
 // The library is loaded inside the try blocks below, not by import statements, so that where it
 // cannot be (Node's permission model reading only the app's files, a broken install) the app

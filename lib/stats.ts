@@ -1,18 +1,17 @@
 // Merge statistics: one process's (/proc/<pid>), the system's (/sys/kernel/mm/ksm), and every
 // process with merged pages (for `ksm status`).
 import os from 'node:os';
-import { validatePid, type Pid } from './args.js';
+import { validatePid } from './args.js';
 import { KsmError } from './errors.js';
-import { KSMD_FILES, parseKsmStat, parseMergingPages, parseVmstatKsm, savings, type KsmdValues,
-  type ProcessStats } from './kernel/parse.js';
-import { readOptionalKernelFile } from './kernel/files.js';
-import { readKsmdValue } from './kernel/ksmd-files.js';
+import { readKsmdValue, readVmstatKsm } from './kernel/ksmd-files.js';
 import { pageSize } from './kernel/page-size.js';
+import { KSMD_FILES, parseKsmStat, parseMergingPages, savings } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, readAllProcessKsmTexts, readProcessCommand, readProcessKsmText, readProcessMemory, type ProcessMemory,
   type UnreadableProcess } from './kernel/processes.js';
+import type { KsmdValues, Pid, ProcessStats } from './types.js';
 
-export type { KsmdValues, Pid, ProcessMemory, ProcessStats, UnreadableProcess };
+export type { ProcessMemory, UnreadableProcess };
 
 /** System-wide KSM figures: every /sys/kernel/mm/ksm value plus derived savings. */
 export interface SystemStats extends KsmdValues {
@@ -50,12 +49,8 @@ export function systemStats(): SystemStats {
   const values = {} as Record<string, unknown>;
   for (const key of Object.keys(KSMD_FILES) as (keyof KsmdValues)[]) values[key] = readKsmdValue(key);
   const ksmd = values as unknown as KsmdValues;
-  const vmstat = readOptionalKernelFile('/proc/vmstat');
-  return {
-    ...ksmd,
-    ...savings(ksmd, pageSize()),
-    ...(vmstat === undefined ? { cowKsm: undefined, ksmSwpinCopy: undefined } : parseVmstatKsm(vmstat)),
-  };
+  const vmstat = readVmstatKsm();
+  return { ...ksmd, ...savings(ksmd, pageSize()), ...vmstat };
 }
 
 /** A process as `ksm status` lists it: its KSM figures, memory and command line. */

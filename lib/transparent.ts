@@ -20,8 +20,9 @@ import { pageSize } from './kernel/page-size.js';
 import { zeroFillBuffers } from './node-flags.js';
 import {
   CLASS_COUNT, classOf, classPages, mayPlace, NOT_PLACING, placementClasses, placementMode, placingClass, PROBE_TAKEN,
-  startPlacement, stopPlacement, type Placement, type PlacementReason,
+  startPlacement, stopPlacement,
 } from './placement.js';
+import type { Placement, PlacementReason } from './types.js';
 
 /** Buffers and their bytes. */
 export interface BufferTally {

@@ -2,12 +2,15 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LONGEST_TIMER_MS, validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout, type MemoryLike,
-  type Pid } from './args.js';
+import {
+  LONGEST_TIMER_MS, validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout,
+} from './args.js';
 import { KsmError, outOfRange } from './errors.js';
 import { inspect, type PageInspection } from './inspect.js';
+import { KSMD_STOPPED } from './kernel/hints.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
-import { processStats, systemStats, type ProcessStats, type SystemStats } from './stats.js';
+import { processStats, systemStats, type SystemStats } from './stats.js';
+import type { MemoryLike, Pid, ProcessStats } from './types.js';
 
 export interface WaitForMergeOptions {
   /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT' (any number >= 0). Default 60,000; Infinity: no timeout. */
@@ -23,8 +26,7 @@ let warnedStopped = false;
 function warnIfStopped(): void {
   if (warnedStopped || readKsmdValue('run') === 1) return;
   warnedStopped = true;
-  process.emitWarning('ksmd is not running: nothing will merge until root writes 1 to /sys/kernel/mm/ksm/run ' +
-    '(or calls ksmd.start())', { code: 'KSM_KSMD_NOT_RUNNING' });
+  process.emitWarning(`${KSMD_STOPPED} (or calls ksmd.start())`, { code: 'KSM_KSMD_NOT_RUNNING' });
 }
 
 /**

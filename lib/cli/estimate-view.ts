@@ -1,5 +1,6 @@
 // `ksm estimate`: what KSM would save in the chosen processes, and where their duplicates live.
-import { estimate, type Estimate, type EstimatedProcess, type MappingKind, type PredictedSaving } from '../estimate.js';
+import { estimate, type Estimate, type EstimatedProcess, type PredictedSaving } from '../estimate.js';
+import type { MappingKind } from '../types.js';
 import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
 
 const KIND_NAMES: Record<MappingKind, string> = {

@@ -6,15 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import bindings from 'bindings';
 import { KsmUnsupportedError, toKsmError } from '../errors.js';
+import type { MemoryLike } from '../types.js';
 import { withHint } from './hints.js';
 import { requireLinux } from './platform.js';
 import { prebuildFile, prebuildTarget } from './prebuild.js';
 
-/** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
-export type MemoryLike = ArrayBuffer | ArrayBufferView;
-
 /** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
-export interface NativeBinding {
+export interface Addon {
   readonly pageSize: number;
   /** Page-aligned mergeable memory as an ArrayBuffer, given back to the allocator when the last
    *  ArrayBuffer over it is gone; null where the runtime refuses memory from outside its heap.
@@ -27,7 +25,7 @@ export interface NativeBinding {
   /** Unmarks and lets go of marked heap memory no ArrayBuffer holds any more; the marks left. */
   sweepMarks(): number;
   /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
-  inspectPages(view: MemoryLike): NativePageState;
+  inspectPages(view: MemoryLike): PageState;
   /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: MemoryLike): PageSpan;
   /** @internal Diagnostics: what the page-aligned allocator holds now (all threads). */
@@ -46,15 +44,15 @@ export interface NativeBinding {
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
   /** Reads other processes' pages for estimate(): see native/binding/exports.h. */
-  PageScanner: (new () => NativePageScanner) & { layout: Record<string, number> };
+  PageScanner: (new () => PageScanner) & { layout: Record<string, number> };
 }
 
 /** One estimate's scan: sessions of processes (several at once), then the counts (native/binding/exports.h). */
-export interface NativePageScanner {
+export interface PageScanner {
   /** Opens /proc/<pid>/pagemap; returns the session's id; throws its open error. */
   begin(pid: number, index: number): number;
   /** [start, end, kind, flags] quadruples. */
-  scan(session: number, ranges: Float64Array): Promise<NativeScanResult>;
+  scan(session: number, ranges: Float64Array): Promise<ScanResult>;
   /** Closes the session; keep false drops what was read of its process. */
   end(session: number, keep: boolean): void;
   count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
@@ -69,7 +67,7 @@ export const COUNT_LAYOUT = {
   kindValues: 6,
 } as const;
 
-export interface NativeScanResult {
+export interface ScanResult {
   pages: number;
   hiddenFrames: number;
   vanished: number;
@@ -100,7 +98,7 @@ export interface PageSpan {
   end: number;
 }
 
-export interface NativePageState extends PageSpan {
+export interface PageState extends PageSpan {
   pages: number;
   present?: number;
   merged?: number;
@@ -111,12 +109,12 @@ export interface NativePageState extends PageSpan {
 
 const packageRoot = path.resolve(__dirname, '..', '..');
 
-let binding: NativeBinding | undefined;
+let cached: Addon | undefined;
 let unavailable: KsmUnsupportedError | undefined;
 
 /** Why KSM cannot be used through this addon, from probing madvise once; undefined if it can. */
-function probeKsm(binding: NativeBinding): string | undefined {
-  const err = binding.probeMergeable();
+function probeKsm(loaded: Addon): string | undefined {
+  const err = loaded.probeMergeable();
   if (err === os.constants.errno.EINVAL) {
     return `this kernel (${os.release()}) was built without KSM (CONFIG_KSM): madvise(MADV_MERGEABLE) ` +
       'answers EINVAL; use a kernel with CONFIG_KSM=y';
@@ -163,17 +161,17 @@ function addonFile(): { file: string; fix: string } {
   return { file: prebuilt, fix: 'compile one from source with "npm rebuild node-ksm --build-from-source"' };
 }
 
-function load(): NativeBinding {
+function load(): Addon {
   requireLinux();
   const { file, fix } = addonFile();
   const relative = path.relative(packageRoot, file);
-  let loaded: NativeBinding;
+  let loaded: Addon;
   try {
     loaded = bindings({
       bindings: 'ksm.node',
       module_root: packageRoot,
       try: [['module_root', ...path.dirname(relative).split(path.sep), 'bindings']],
-    }) as NativeBinding;
+    }) as Addon;
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new KsmUnsupportedError([`the native addon ${relative} could not be loaded (${why}); ${fix}`]);
@@ -187,12 +185,12 @@ function load(): NativeBinding {
  * The addon, loaded on first use, once KSM is known to work through it; throws
  * KsmUnsupportedError where it cannot be loaded or KSM cannot be used at all.
  */
-export function native(): NativeBinding {
-  if (binding) return binding;
+export function addon(): Addon {
+  if (cached) return cached;
   if (unavailable) throw unavailable;
   try {
-    binding = load();
-    return binding;
+    cached = load();
+    return cached;
   } catch (error) {
     unavailable = error as KsmUnsupportedError;
     throw unavailable;
@@ -200,18 +198,18 @@ export function native(): NativeBinding {
 }
 
 /** Why the addon is unavailable, or undefined when it loaded. Never throws. */
-export function nativeUnavailableReasons(): readonly string[] | undefined {
+export function addonUnavailableReasons(): readonly string[] | undefined {
   try {
-    native();
+    addon();
     return undefined;
   } catch (error) {
     return (error as KsmUnsupportedError).reasons;
   }
 }
 
-/** Runs a native call, turning a failed system call into a KsmError that says what to do. */
-export function callNative<T>(call: (binding: NativeBinding) => T): T {
-  const loaded = native();
+/** Runs an addon call, turning a failed system call into a KsmError that says what to do. */
+export function callAddon<T>(call: (addon: Addon) => T): T {
+  const loaded = addon();
   try {
     return call(loaded);
   } catch (error) {

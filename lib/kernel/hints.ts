@@ -2,6 +2,7 @@
 // message ("EINVAL: invalid argument, prctl (...)"), whose code, errno and syscall stay as they are.
 import os from 'node:os';
 import { KsmError } from '../errors.js';
+import { ksmdPath } from './ksmd-files.js';
 import { mappingLimitAdvice, mappingUse } from './mapping-limit.js';
 import { kernelAtLeast } from './platform.js';
 
@@ -46,4 +47,36 @@ export function withHint(error: unknown): unknown {
   if (!hint) return error;
   const { code, errno, syscall, path } = error;
   return new KsmError(`${error.message} (${hint})`, { code, errno, syscall, path });
+}
+
+// What capabilities() reports as off, and watch()'s warning: sentences that name the kernel file
+// that says so, built here so that only kernel/ names /proc and /sys.
+
+/** ksmd is stopped (watch() adds how to start it from the API). */
+export const KSMD_STOPPED = `ksmd is not running: nothing will merge until root writes 1 to ${ksmdPath('run')}`;
+
+export function ksmdRunUnreadable(code: string): string {
+  return `${ksmdPath('run')} cannot be read (${code}): whether ksmd runs is unknown; mount sysfs`;
+}
+
+export function ksmdNotWritable(code: string): string {
+  return `this process cannot write ${ksmdPath('run')} (${code}): starting, stopping and tuning ksmd needs root`;
+}
+
+/**
+ * Why inspect() cannot tell merged pages, from what it read of a page this process touched:
+ * nothing (`present` undefined: pagemap itself is closed to it), or presence but no frames.
+ */
+export function pagesNotInspectable(present: number | undefined): string {
+  return present === undefined
+    ? '/proc/self/pagemap cannot be read by this process (one made non-dumpable, as by setuid, cannot read ' +
+      'its own /proc files): inspect() cannot tell present or merged pages'
+    : '/proc/self/pagemap hides frame numbers from this process (or /proc/kpageflags is unreadable): ' +
+      'inspect() cannot tell merged pages without CAP_SYS_ADMIN (root)';
+}
+
+/** Why inspect() cannot tell merged pages when reading a page failed with `code`. */
+export function pageFilesUnreadable(code: string): string {
+  return `/proc/self/pagemap or /proc/kpageflags cannot be read (${code}): inspect() cannot tell merged pages ` +
+    'without root';
 }

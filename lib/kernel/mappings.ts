@@ -1,10 +1,8 @@
 // Which of a process's mappings an estimate reads, what kind each is, and how KSM treats it.
+import type { MappingKind } from '../types.js';
 import type { SmapsMapping } from './parse.js';
 
-/** Where a page lives: already mergeable, or the kind of mapping that would have to be. */
-export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
-
-/** In the order the native counts use (their kind index). */
+/** In the order the addon's counts use (their kind index). */
 export const MAPPING_KINDS: readonly MappingKind[] = ['mergeable', 'heap', 'stack', 'anonymous', 'file'];
 
 // PageFlag in native/core/process_pages.h.
@@ -67,7 +65,7 @@ export function looksMergeAny(mappings: readonly SmapsMapping[]): boolean | unde
 }
 
 /**
- * Batches of ranges holding about `maxBytes` of anonymous memory each: one native call a batch,
+ * Batches of ranges holding about `maxBytes` of anonymous memory each: one addon call a batch,
  * so progress and abort are seen between them. A range holding more is cut into equal pieces of
  * address space (page-aligned), each counted as an equal share. Batches follow resident memory,
  * not address space: a sanitizer's terabytes of shadow holding a few MiB are one batch.

@@ -1,6 +1,6 @@
 // The system's page size, which every page calculation depends on (4 KiB on x86-64; 16 KiB
 // or 64 KiB on some arm64 kernels).
-import { native } from './addon.js';
+import { addon } from './addon.js';
 import { readKernelFileUntil } from './files.js';
 
 let cachedPageSize: number | undefined;
@@ -12,7 +12,7 @@ let cachedPageSize: number | undefined;
 export function pageSize(): number {
   if (cachedPageSize !== undefined) return cachedPageSize;
   try {
-    cachedPageSize = native().pageSize;
+    cachedPageSize = addon().pageSize;
   } catch {
     const line = /^KernelPageSize:\s+(\d+) kB$/m;
     const smaps = readKernelFileUntil('/proc/self/smaps', (text) => line.test(text));

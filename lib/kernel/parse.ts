@@ -1,22 +1,7 @@
 // Pure parsers for the kernel's KSM files, and the arithmetic on what they say: text and
 // numbers in, values out. Nothing here touches the file system; the readers beside it hand the
 // text over.
-
-/** Per-process KSM figures, from /proc/<pid>/ksm_stat. A field the kernel does not report is undefined. */
-export interface ProcessStats {
-  /** Pages of this process currently merged with others (ksm_merging_pages, 5.19+). */
-  mergingPages: number | undefined;
-  /** Reverse-map items KSM keeps for this process: one per scanned page (ksm_rmap_items, 6.1+). */
-  rmapItems: number | undefined;
-  /** Empty pages merged with the kernel's zero page (ksm_zero_pages, 6.6+). */
-  zeroPages: number | undefined;
-  /** Bytes KSM saves for this process net of its metadata; may be negative (ksm_process_profit, 6.4+). */
-  profitBytes: number | undefined;
-  /** Process-wide merge is on (PR_SET_MEMORY_MERGE) (ksm_merge_any, 6.14+). */
-  mergeAny: boolean | undefined;
-  /** Some mapping of the process is mergeable (ksm_mergeable, 6.14+). */
-  mergeable: boolean | undefined;
-}
+import type { KsmdValues, ProcessStats } from '../types.js';
 
 const PROCESS_FIELDS: Record<string, keyof ProcessStats> = {
   ksm_merging_pages: 'mergingPages',
@@ -58,35 +43,6 @@ export function parseKsmStat(text: string): ProcessStats {
 /** /proc/<pid>/ksm_merging_pages (5.19+, the only per-process file before ksm_stat). */
 export function parseMergingPages(text: string): ProcessStats {
   return { ...emptyProcessStats(), mergingPages: parseValue(text.trim()) as number | undefined };
-}
-
-/** The ksmd settings and counters of /sys/kernel/mm/ksm; a file the kernel lacks is undefined. */
-export interface KsmdValues {
-  run: number | undefined;
-  pagesToScan: number | undefined;
-  sleepMillisecs: number | undefined;
-  pagesShared: number | undefined;
-  pagesSharing: number | undefined;
-  pagesUnshared: number | undefined;
-  pagesVolatile: number | undefined;
-  fullScans: number | undefined;
-  generalProfit: number | undefined;
-  ksmZeroPages: number | undefined;
-  maxPageSharing: number | undefined;
-  useZeroPages: number | undefined;
-  mergeAcrossNodes: number | undefined;
-  smartScan: number | undefined;
-  pagesSkipped: number | undefined;
-  pagesScanned: number | undefined;
-  stableNodeChains: number | undefined;
-  stableNodeDups: number | undefined;
-  stableNodeChainsPruneMillisecs: number | undefined;
-  /** The selected mode, e.g. 'none' or 'scan-time'. */
-  advisorMode: string | undefined;
-  advisorMaxCpu: number | undefined;
-  advisorTargetScanTime: number | undefined;
-  advisorMinPagesToScan: number | undefined;
-  advisorMaxPagesToScan: number | undefined;
 }
 
 /** The file in /sys/kernel/mm/ksm behind each key. */

@@ -1,8 +1,8 @@
 // Which prebuilt addon fits this machine, and whether its owner asked to compile instead. The
 // package ships prebuilds/<target>/ksm.node (docs/deployment.md, "Prebuilt addons"); the install
 // script (scripts/install.js) and the loader (addon.ts) both decide from here.
-import fs from 'node:fs';
 import path from 'node:path';
+import { readKernelFile } from './files.js';
 
 /** The targets the package ships a prebuilt addon for. */
 export const PREBUILT_TARGETS: readonly string[] = ['linux-x64-glibc', 'linux-arm64-glibc'];
@@ -16,7 +16,7 @@ export function libc(maps?: string): 'glibc' | 'musl' {
   let text = maps;
   if (text === undefined) {
     try {
-      text = fs.readFileSync('/proc/self/maps', 'latin1');
+      text = readKernelFile('/proc/self/maps');
     } catch {
       return 'glibc'; // no /proc: a wrong guess only makes the load fail with the loader's reason
     }

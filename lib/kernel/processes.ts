@@ -1,5 +1,5 @@
 // Per-process files: /proc/<pid>/ksm_stat (6.1+), ksm_merging_pages (5.19+), cmdline, comm,
-// stat, smaps_rollup (4.14+).
+// stat, smaps, smaps_rollup (4.14+).
 import type { KsmError } from '../errors.js';
 import { kernelPathExists, listKernelDirectory, readKernelFile, readOptionalKernelFile } from './files.js';
 import { withHint } from './hints.js';
@@ -102,6 +102,14 @@ export function readProcessMemory(pid: number): ProcessMemory {
     // Not this user's (EACCES), or a kernel without smaps_rollup (ENOENT, before 4.14).
     return { rssBytes: undefined, pssBytes: undefined };
   }
+}
+
+/**
+ * A process's whole smaps: every mapping with its flags and resident anonymous memory, for an
+ * estimate. A failure throws KsmError (ENOENT or ESRCH once it has gone, EACCES not ours).
+ */
+export function readProcessSmaps(pid: number): string {
+  return readKernelFile(`/proc/${pid}/smaps`);
 }
 
 /**

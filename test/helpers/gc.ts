@@ -1,5 +1,5 @@
 // Garbage collection for tests of memory going back (vitest runs them with --expose-gc).
-import { native } from '../../lib/kernel/addon.js';
+import { addon } from '../../lib/kernel/addon.js';
 import { collectUntil as collectUntilDone } from './collect-until.cjs';
 
 /** Collects and lets the event loop turn, where Node runs finalizers and FinalizationRegistry callbacks. */
@@ -17,7 +17,7 @@ export async function collectUntil(done: () => boolean, ms?: number): Promise<vo
 }
 
 /** The blocks node-ksm's allocator has handed out and not had back (all threads). */
-export const liveBlocks = () => native().allocatorStats().liveBlocks;
+export const liveBlocks = () => addon().allocatorStats().liveBlocks;
 
 /** Collects until the allocator holds at most `most` live blocks (or 10 s have passed). */
 export const collectUntilLive = (most: number) => collectUntil(() => liveBlocks() <= most);

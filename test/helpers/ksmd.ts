@@ -1,7 +1,8 @@
 // The one place tests touch ksmd: save its settings, set fast ones, restore them all in
 // `finally`, even when the test fails.
 import fs from 'node:fs';
-import { KSMD_FILES, type KsmdValues } from '../../lib/kernel/parse.js';
+import { KSMD_FILES } from '../../lib/kernel/parse.js';
+import type { KsmdValues } from '../../lib/types.js';
 import { KSM_SYSFS, hasKsm, linux, root } from './platform.js';
 
 const SAVED = ['run', 'pages_to_scan', 'sleep_millisecs', 'use_zero_pages'] as const;

@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { holdTrimming } from '../../lib/alloc.js';
 import { allocMergeable, capabilities } from '../../lib/index.js';
-import { native } from '../../lib/kernel/addon.js';
+import { addon } from '../../lib/kernel/addon.js';
 import { fixture } from '../helpers/paths.js';
 import { collect, collectUntilLive } from '../helpers/gc.js';
 import { runNode, runNodeJson } from '../helpers/child.js';
@@ -12,13 +12,13 @@ import { linux } from '../helpers/platform.js';
 // The allocator's ownership rule: a block is reused or unmapped only when no ArrayBuffer
 // anywhere can reach it, whatever detaches, transfers or tears down around it; and what the
 // user chose about marking outlives nothing it should not.
-const address = (view: ArrayBufferView) => native().pageSpan(view).address;
+const address = (view: ArrayBufferView) => addon().pageSpan(view).address;
 /** Collects, then trims twice with nothing allocated between: what an idle process's timer does. */
 async function trimIdle() {
   await collectUntilLive(0);
-  native().trimAllocator();
-  native().trimAllocator();
-  return native().allocatorStats();
+  addon().trimAllocator();
+  addon().trimAllocator();
+  return addon().allocatorStats();
 }
 interface DetachReport {
   received: number; intact: boolean; overlapping: number; liveWhileHeld: number;
@@ -61,11 +61,11 @@ describe.skipIf(!linux)('worker.terminate() while a worker is inside a native ca
 describe.skipIf(!linux)('failure paths of making a Buffer over a block', () => {
   it('a length past what a Buffer can hold is refused before any block is taken: no double free, nothing held', async () => {
     await collect();
-    const before = native().allocatorStats();
-    expect(() => native().allocate(bufferConstants.MAX_LENGTH + 1)).toThrow(RangeError);
-    expect(() => native().allocate(0)).toThrow(RangeError);
+    const before = addon().allocatorStats();
+    expect(() => addon().allocate(bufferConstants.MAX_LENGTH + 1)).toThrow(RangeError);
+    expect(() => addon().allocate(0)).toThrow(RangeError);
     await collect();
-    expect(native().allocatorStats()).toEqual(before);
+    expect(addon().allocatorStats()).toEqual(before);
   });
 });
 
@@ -85,13 +85,13 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     const firstAddress = address(first);
     first = undefined;
     await collectUntilLive(0);
-    const kept = native().allocatorStats();
+    const kept = addon().allocatorStats();
     expect(kept.arenas).toBe(1); // its arena was emptied but stays mapped
     expect(kept.keptBytes).toBe(size); // and its slot resident
     const second = allocMergeable(size);
     expect(address(second)).toBe(firstAddress);
     expect(second.every((byte) => byte === 0)).toBe(true);
-    expect(native().allocatorStats()).toMatchObject({ arenas: 1, keptBytes: 0, liveBlocks: 1 });
+    expect(addon().allocatorStats()).toMatchObject({ arenas: 1, keptBytes: 0, liveBlocks: 1 });
   }
 
   it('kept slots that no allocation took between two trims go back to the kernel, though other sizes keep allocating', async () => {
@@ -99,12 +99,12 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 1); // garbage at once
     const live = allocMergeable(4096, 2);
     await collectUntilLive(1);
-    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
-    expect(native().trimAllocator()).toBe(true); // they were freed since the last trim: kept
-    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    expect(addon().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    expect(addon().trimAllocator()).toBe(true); // they were freed since the last trim: kept
+    expect(addon().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
     const others = Array.from({ length: 16 }, () => allocMergeable(4096)); // a busy process, other sizes
-    expect(native().trimAllocator()).toBe(true); // unused for a whole interval; `live` still holds an arena
-    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 1 }); // the 64 KiB class's is gone
+    expect(addon().trimAllocator()).toBe(true); // unused for a whole interval; `live` still holds an arena
+    expect(addon().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 1 }); // the 64 KiB class's is gone
     expect(live.every((byte) => byte === 2)).toBe(true);
     expect(others).toHaveLength(16);
   });
@@ -116,12 +116,12 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     await collectUntilLive(1);
     const arena = readSmapsMappings().find(({ start, bytes }) => start <= address(live) && address(live) < start + bytes)!;
     const residentAt = () => readSmapsMappings().find(({ start }) => start === arena.start)!.rss;
-    expect(native().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
+    expect(addon().allocatorStats().keptBytes).toBe(64 * 64 * 1024);
     const before = residentAt();
     expect(before).toBeGreaterThanOrEqual(65 * 64 * 1024);
-    expect(native().trimAllocator()).toBe(true);
-    expect(native().trimAllocator()).toBe(true); // none taken since the last: all 64 go back
-    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, liveBlocks: 1 });
+    expect(addon().trimAllocator()).toBe(true);
+    expect(addon().trimAllocator()).toBe(true); // none taken since the last: all 64 go back
+    expect(addon().allocatorStats()).toMatchObject({ keptBytes: 0, liveBlocks: 1 });
     expect(before - residentAt()).toBeGreaterThanOrEqual(64 * 64 * 1024);
     const again = Array.from({ length: 64 }, () => allocMergeable(64 * 1024));
     expect(again.filter((buffer) => !buffer.every((byte) => byte === 0))).toHaveLength(0);
@@ -133,10 +133,10 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     for (let i = 0; i < 64; i++) allocMergeable(64 * 1024, 1); // garbage at once
     const live = allocMergeable(64 * 1024, 2);
     await collectUntilLive(1);
-    expect(native().trimAllocator()).toBe(true);
+    expect(addon().trimAllocator()).toBe(true);
     const reused = Array.from({ length: 16 }, () => allocMergeable(64 * 1024)); // 16 of the 64 taken again
-    expect(native().trimAllocator()).toBe(true); // the 48 no one took go back
-    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, liveBlocks: 17 });
+    expect(addon().trimAllocator()).toBe(true); // the 48 no one took go back
+    expect(addon().allocatorStats()).toMatchObject({ keptBytes: 0, liveBlocks: 17 });
     expect([live[0], reused.length]).toEqual([2, 16]);
   });
 
@@ -145,14 +145,14 @@ describe.skipIf(!linux)('arenas stay warm while used, and go back when idle', ()
     await trimIdle();
     allocMergeable(64 * 1024, 1); // garbage at once
     await collectUntilLive(0);
-    expect(native().allocatorStats().keptBytes).toBe(64 * 1024);
+    expect(addon().allocatorStats().keptBytes).toBe(64 * 1024);
     // Two ticks of a 1 s timer; more under load, so the bound is loose.
     const began = Date.now();
-    while (native().allocatorStats().keptBytes > 0 && Date.now() - began < 10_000) {
+    while (addon().allocatorStats().keptBytes > 0 && Date.now() - began < 10_000) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(Date.now() - began).toBeGreaterThanOrEqual(900); // not before a tick had seen it idle
-    expect(native().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 0 });
+    expect(addon().allocatorStats()).toMatchObject({ keptBytes: 0, arenas: 0 });
   });
 });
 

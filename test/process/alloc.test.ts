@@ -6,7 +6,7 @@ import { externalBuffersAllowed, holdTrimming } from '../../lib/alloc.js';
 import {
   allocMergeable, isMarkedMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync,
 } from '../../lib/index.js';
-import { native, type AllocatorStats } from '../../lib/kernel/addon.js';
+import { addon, type AllocatorStats } from '../../lib/kernel/addon.js';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
 import { collect, collectUntilLive, liveBlocks } from '../helpers/gc.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
@@ -16,7 +16,7 @@ import { underSanitizer } from '../helpers/proc.js';
 import { linux } from '../helpers/platform.js';
 
 const PAGE = PAGE_SIZE;
-const address = (view: ArrayBufferView) => native().pageSpan(view).address;
+const address = (view: ArrayBufferView) => addon().pageSpan(view).address;
 
 describe.skipIf(!linux)('allocMergeable', () => {
   it.each([1, 100, PAGE - 1, PAGE, PAGE + 1, 6 * 1024, 64 * PAGE, 64 * PAGE + 1, 3 * 1024 * 1024])(
@@ -82,12 +82,12 @@ describe.skipIf(!linux)('allocMergeable', () => {
     // In a child: once refused, the answer is kept for the life of the process.
     const report = runNodeJson<Record<string, unknown>>(`
       const ksm = require('node-ksm');
-      const { native } = require('./dist/kernel/addon.js');
+      const { addon } = require('./dist/kernel/addon.js');
       const { externalBuffersAllowed } = require('./dist/alloc.js');
       let calls = 0;
-      native().allocate = () => { calls++; return null; };
+      addon().allocate = () => { calls++; return null; };
       const buffers = [ksm.allocMergeable(8 * 4096, 1), ksm.allocMergeable(8 * 4096, 1)];
-      const { start } = native().pageSpan(buffers[0]);
+      const { start } = addon().pageSpan(buffers[0]);
       console.log(JSON.stringify({ length: buffers[0].length, filled: buffers[0].every((b) => b === 1),
         external: externalBuffersAllowed(), calls, interiorMarked: ksm.isMarkedMergeable(buffers[0].subarray(start, start + 6 * ${PAGE})),
         reported: ksm.capabilities().externalBuffers }));`);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { estimate, type EstimatedProcess } from '../../lib/index.js';
 import { endChild, lineFrom, packageRoot, runNode } from '../helpers/child.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
-import { COUNT_LAYOUT, native } from '../../lib/kernel/addon.js';
+import { COUNT_LAYOUT, addon } from '../../lib/kernel/addon.js';
 import { PAGE_FLAGS } from '../../lib/kernel/mappings.js';
 import { fixture } from '../helpers/paths.js';
 import { linux, root } from '../helpers/platform.js';
@@ -33,7 +33,7 @@ const byPid = (processes: EstimatedProcess[], pid: number | undefined) => proces
 
 describe.skipIf(!linux)('estimate', () => {
   it('reads the native counts with the layout the addon writes them in', () => {
-    expect(native().PageScanner.layout).toEqual({ ...PAGE_FLAGS, choices: COUNT_LAYOUT.choices.length,
+    expect(addon().PageScanner.layout).toEqual({ ...PAGE_FLAGS, choices: COUNT_LAYOUT.choices.length,
       choiceValues: COUNT_LAYOUT.choiceValues, kindValues: COUNT_LAYOUT.kindValues });
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { allocMergeable, inspect, mergeableFrom, waitForMerge, watch, type KsmSnapshot } from '../../lib/index.js';
 import { inspectPages } from '../../lib/inspect.js';
-import { native } from '../../lib/kernel/addon.js';
+import { addon } from '../../lib/kernel/addon.js';
 import { noProcessMergeCount, rawProcessStats } from '../helpers/kernel.js';
 import { ksmdUnavailable, waitUntil, withKsmd } from '../helpers/ksmd.js';
 import { KPF_ZERO_PAGE, mergedByHand } from '../helpers/merged-by-hand.cjs';
@@ -11,7 +11,7 @@ import { linux } from '../helpers/platform.js';
 
 /** Per-page KPF_KSM count read the plainest way, independently of the addon's batching. */
 function mergedPagesByHand(view: Buffer): number {
-  const { address, start, end } = native().pageSpan(view);
+  const { address, start, end } = addon().pageSpan(view);
   return mergedByHand(address, start, end);
 }
 
@@ -79,7 +79,7 @@ describe.skipIf(ksmdUnavailable)('inspect() and waitForMerge() on real merges', 
     const merged = await withKsmd(() => waitUntil(() => (inspect(buffer).zeroPages ?? 0) >= pages, 20_000),
       { use_zero_pages: 1 });
     expect(merged).toBe(true);
-    const { address, start, end } = native().pageSpan(buffer);
+    const { address, start, end } = addon().pageSpan(buffer);
     expect(inspect(buffer)).toMatchObject({ pages, zeroPages: pages, merged: 0 });
     expect(mergedByHand(address, start, end, KPF_ZERO_PAGE)).toBe(pages);
   });

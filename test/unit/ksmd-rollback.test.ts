@@ -6,7 +6,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { KsmError, ksmd, type KsmdRollbackFailure } from '../../lib/index.js';
 import { main } from '../../lib/cli/main.js';
 import { settingFromText } from '../../lib/ksmd.js';
-import { KSMD_FILES, type KsmdValues } from '../../lib/kernel/parse.js';
+import { KSMD_FILES } from '../../lib/kernel/parse.js';
+import type { KsmdValues } from '../../lib/types.js';
 
 type Key = keyof KsmdValues;
 
