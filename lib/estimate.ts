@@ -2,8 +2,8 @@
 // each process's resident private anonymous pages (native: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
 import { validateOptions, validatePidList, validateSignal } from './args.js';
-import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
-import { callNative, COUNT_LAYOUT, type NativeScanResult } from './kernel/addon.js';
+import { invalidArgType, KsmError, outOfRange } from './errors.js';
+import { callNative, COUNT_LAYOUT, type NativePageScanner, type NativeScanResult } from './kernel/addon.js';
 import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges, type MappingKind } from './kernel/mappings.js';
@@ -11,6 +11,7 @@ import { pageSize } from './kernel/page-size.js';
 import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, listNodeProcesses, readProcessCommand } from './kernel/processes.js';
+import { pool } from './pool.js';
 import { processStats } from './stats.js';
 
 export type { MappingKind };
@@ -165,6 +166,61 @@ function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | un
   return looksMergeAny(mappings);
 }
 
+/** A process not read: gone when it has exited (ESRCH, ENOENT), else unreadable, with the code and call that failed. */
+function unreadState(error: { code?: string; syscall?: string }): Pick<EstimatedProcess, 'state' | 'code' | 'syscall'> {
+  if (error.code === 'ESRCH' || error.code === 'ENOENT') return { state: 'gone' };
+  return { state: 'unreadable', code: error.code, syscall: error.syscall };
+}
+
+interface ReadContext {
+  page: number;
+  /** Throws to stop between batches: an abort, or another reader's failure. */
+  check: () => void;
+  /** After each batch: the pages it read, and whether the process failed during it (then no progress to report). */
+  onBatch: (pages: number, failed: boolean) => void;
+}
+
+/** Reads one process into the scanner's session `index`; sets only its own entry's state and flags. */
+async function readProcess(scanner: NativePageScanner, entry: EstimatedProcess, index: number,
+  { page, check, onBatch }: ReadContext): Promise<void> {
+  const { pid } = entry;
+  let smaps: string;
+  let session: number;
+  try {
+    smaps = readKernelFile(`/proc/${pid}/smaps`);
+    // A zombie's smaps is empty: it has no memory left.
+    if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
+    session = callNative(() => scanner.begin(pid, index));
+  } catch (error) {
+    if (!(error instanceof KsmError)) throw error;
+    const cause = isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' };
+    Object.assign(entry, unreadState(cause));
+    return;
+  }
+  const mappings = parseSmapsMappings(smaps);
+  entry.processWideMerge = processWideMergeOf(pid, mappings);
+  let hidden = 0;
+  let ok = true;
+  try {
+    for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
+      check();
+      const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
+        [r.start, r.end, r.kind, r.flags])));
+      check();
+      hidden += result.hiddenFrames;
+      ok = result.code === undefined;
+      onBatch(result.pages, !ok);
+      if (!ok) {
+        Object.assign(entry, unreadState(result));
+        break;
+      }
+    }
+  } finally {
+    scanner.end(session, ok);
+  }
+  if (ok && hidden > 0) entry.merged = undefined;
+}
+
 /**
  * Predicts what KSM would save in the chosen processes under each way of turning it on, and
  * shows what has merged already. Reads only: the processes are never stopped or changed, and
@@ -175,7 +231,6 @@ function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | un
 export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const given = validateEstimateOptions(options);
   requireLinux();
-  const signal = given.signal;
   const page = pageSize();
   const maxPageSharing = given.maxPageSharing ?? readKsmdValue('maxPageSharing') ?? Infinity;
   const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
@@ -185,69 +240,15 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
-  let stopped = false; // once one reader has failed (an abort, a throwing onProgress), the other stops too
-  const checkAbort = () => {
-    if (signal?.aborted) throw abortError(signal.reason);
-    if (stopped) throw new Error('estimate() has failed');
-  };
-
-  const read = async (index: number) => {
-    const entry = processes[index];
-    const { pid } = entry;
-    const notRead = (error: { code?: string; syscall?: string }) => {
-      if (error.code === 'ESRCH' || error.code === 'ENOENT') entry.state = 'gone';
-      else Object.assign(entry, { state: 'unreadable', code: error.code, syscall: error.syscall });
-    };
-    let smaps: string;
-    let session: number;
-    try {
-      smaps = readKernelFile(`/proc/${pid}/smaps`);
-      // A zombie's smaps is empty: it has no memory left.
-      if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
-      session = callNative(() => scanner.begin(pid, index));
-    } catch (error) {
-      if (!(error instanceof KsmError)) throw error;
-      return notRead(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
-    }
-    const mappings = parseSmapsMappings(smaps);
-    entry.processWideMerge = processWideMergeOf(pid, mappings);
-    let hidden = 0;
-    let ok = true;
-    try {
-      for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
-        checkAbort();
-        const result: NativeScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
-          [r.start, r.end, r.kind, r.flags])));
-        checkAbort();
-        pagesScanned += result.pages;
-        hidden += result.hiddenFrames;
-        if (result.code !== undefined) {
-          notRead(result);
-          ok = false;
-          break;
-        }
-        given.onProgress?.({ pid, index, processes: pids.length, pagesScanned });
-      }
-    } finally {
-      scanner.end(session, ok);
-    }
-    if (ok && hidden > 0) entry.merged = undefined;
-  };
   // Two processes at a time: while the kernel copies one's pages on one thread, another hashes.
-  const queue = pids.keys();
-  const reader = async () => {
-    try {
-      for (const index of queue) {
-        checkAbort();
-        await read(index);
-      }
-    } catch (error) {
-      stopped = true;
-      throw error;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));
-  checkAbort();
+  await pool(pids.keys(), READERS, (index, check) => readProcess(scanner, processes[index], index, {
+    page,
+    check,
+    onBatch: (pages, failed) => {
+      pagesScanned += pages;
+      if (!failed) given.onProgress?.({ pid: pids[index], index, processes: pids.length, pagesScanned });
+    },
+  }), given.signal);
   const counts = await scanner.count({ processes: pids.length, kinds: MAPPING_KINDS.length,
     maxPageSharing: maxPageSharing === Infinity ? 0 : maxPageSharing, useZeroPages });
   return summarize(counts, processes, { page, maxPageSharing, useZeroPages });
