@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import {
-  isDetached, validateEncoding, validateFill, validateInteger, validateMemory, validateOptions, validateSignal, validateSize,
-  type MemoryLike,
+  throwIfAborted, validateEncoding, validateFill, validateFromData, validateInteger, validateOptions, validatePath,
+  validateSignal, validateSize, type MemoryLike,
 } from './args.js';
-import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
+import { KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
 import { callNative, native } from './kernel/addon.js';
 
 let externalBuffers: boolean | undefined;
@@ -130,8 +130,6 @@ export function allocMergeable(size: number, fill?: string | Uint8Array | number
   return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
 }
 
-const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer';
-
 /**
  * A page-aligned mergeable copy of `data`: a string (in `encoding`, default utf8), a Buffer,
  * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
@@ -139,13 +137,12 @@ const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataVie
  */
 export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
+  validateFromData(data);
   if (typeof data === 'string') {
     const buffer = allocate(Buffer.byteLength(data, encoding));
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
     return keepFilled(buffer, buffer.write(data, encoding));
   }
-  if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
-  validateMemory(data, 'data', { allowShared: true });
   const bytes = types.isArrayBufferView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data as ArrayBufferLike);
@@ -256,13 +253,6 @@ function readOpenFile(fd: number, path: fs.PathLike, limit: number): Buffer {
   return keepFilled(buffer, filled); // less than size if the file shrank
 }
 
-/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
-function validatePath(path: unknown): void {
-  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
-    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
-  }
-}
-
 export interface ReadFileMergeableSyncOptions {
   /**
    * The most bytes to return (default: the most a Buffer holds); a larger file throws RangeError
@@ -297,11 +287,6 @@ export function readFileMergeable(path: fs.PathLike, options?: ReadFileMergeable
 export interface ReadFileMergeableOptions extends ReadFileMergeableSyncOptions {
   /** Aborts the read: the promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
-}
-
-/** Node's fs.promises.readFile rejects so when its signal has aborted. */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal.reason);
 }
 
 /**

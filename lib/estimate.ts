@@ -1,8 +1,10 @@
 // estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
 // each process's resident private anonymous pages (native: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
-import { validateOptions, validatePidList, validateSignal } from './args.js';
-import { invalidArgType, KsmError, outOfRange } from './errors.js';
+import {
+  validateBoolean, validateFunction, validateOptions, validatePidList, validateSharingLimit, validateSignal,
+} from './args.js';
+import { KsmError } from './errors.js';
 import { callNative, COUNT_LAYOUT, type NativePageScanner, type NativeScanResult } from './kernel/addon.js';
 import { readKernelFile } from './kernel/files.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
@@ -137,21 +139,11 @@ function validateEstimateOptions(options: unknown): EstimateOptions {
   const given = validateOptions<EstimateOptions>(options);
   if (given.pids !== undefined) validatePidList(given.pids, 'options.pids');
   for (const name of ['self', 'nodeProcesses', 'useZeroPages'] as const) {
-    if (given[name] !== undefined && typeof given[name] !== 'boolean') {
-      throw invalidArgType(`options.${name}`, 'of type boolean', given[name]);
-    }
+    validateBoolean(given[name], `options.${name}`);
   }
   validateSignal(given.signal);
-  if (given.onProgress !== undefined && typeof given.onProgress !== 'function') {
-    throw invalidArgType('options.onProgress', 'of type function', given.onProgress);
-  }
-  const limit = given.maxPageSharing;
-  if (limit !== undefined) {
-    if (typeof limit !== 'number') throw invalidArgType('options.maxPageSharing', 'of type number', limit);
-    if (!(Number.isInteger(limit) && limit >= 2) && limit !== Infinity) {
-      throw outOfRange('options.maxPageSharing', 'an integer >= 2, or Infinity', limit);
-    }
-  }
+  validateFunction(given.onProgress, 'options.onProgress');
+  validateSharingLimit(given.maxPageSharing, 'options.maxPageSharing');
   return given;
 }
 

@@ -1,6 +1,6 @@
 // A few async jobs at a time over a list of items, stopping together: once one fails, the
 // others stop too instead of running on for a result nobody will see.
-import { abortError } from './errors.js';
+import { throwIfAborted } from './args.js';
 
 /**
  * Runs `run` on each item, in order, at most `width` at once, and resolves when all are done.
@@ -13,7 +13,7 @@ export async function pool<T>(items: Iterable<T>, width: number,
   const queue = items[Symbol.iterator]();
   let failed = false;
   const check = () => {
-    if (signal?.aborted) throw abortError(signal.reason);
+    throwIfAborted(signal);
     // Never seen by the caller: the pool has already rejected with the failure that set it.
     if (failed) throw new Error('Stopped: another item failed');
   };
