@@ -1,7 +1,7 @@
 // `ksm estimate`: what KSM would save in the chosen processes, and where their duplicates live.
 import { estimate, type Estimate, type EstimatedProcess, type MappingKind, type PredictedSaving } from '../estimate.js';
 import { parsePids, untilCtrlC, withOptions } from './command.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+import { escapeForTerminal, fitLines, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
 
 const usage = 'ksm estimate [--pid PID]... [--self] [--node] [--json]';
 
@@ -54,7 +54,7 @@ export function describeEstimate(result: Estimate, { columns, root }: { columns?
       p.processWideMerge ? 'yes' : p.processWideMerge === false ? 'no' : '?', duplicatesByKind(p), escapeForTerminal(p.command)]
     : [String(p.pid), '-', '-', '-', '-', p.state, escapeForTerminal(p.command)]);
   const text = table(['PID', 'PAGES', 'DUPLICATES', 'MERGED', 'WIDE', 'DUPLICATES IN', 'COMMAND'], rows, [0, 1, 2, 3]);
-  lines.push(columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n'));
+  lines.push(fitLines(text, columns));
   const notes = result.processes.map((p) => stateNote(p, root)).filter((note) => note !== undefined);
   if (result.markedByAppUnknown.length) {
     notes.push(`process-wide merge is or may be on in ${result.markedByAppUnknown.join(', ')}: what those apps ` +

@@ -2,7 +2,7 @@
 import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats,
   type UnreadableProcess } from '../stats.js';
 import { parsePids, withOptions } from './command.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+import { escapeForTerminal, fitLines, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
 
 const usage = 'ksm status [--json] [--pid PID]...';
 
@@ -31,7 +31,7 @@ function describeProcesses(processes: ProcessEntry[], columns: number | undefine
   const rows = processes.map((p) => [String(p.pid), formatCount(p.mergingPages), formatBytes(p.profitBytes),
     formatBytes(p.rssBytes), formatBytes(p.pssBytes), escapeForTerminal(p.command)]);
   const text = table(['PID', 'MERGING PAGES', 'PROFIT', 'RSS', 'PSS', 'COMMAND'], rows, [0, 1, 2, 3, 4]);
-  return columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n');
+  return fitLines(text, columns);
 }
 
 /** The note on processes left out, as `ps` users expect one: how many, and what would show them. */
