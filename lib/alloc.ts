@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { markMergeable } from './advise.js';
 import {
-  isDetached, validateEncoding, validateFill, validateInteger, validateMemory, validateOptions, validateSignal, validateSize,
+  throwIfAborted, validateEncoding, validateFill, validateFromData, validateInteger, validateOptions, validatePath,
+  validateSignal, validateSize,
 } from './args.js';
-import { abortError, invalidArgType, invalidArgValue, KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
+import { KsmError, rangeErrorWithCode, toKsmError } from './errors.js';
 import { addon, callAddon } from './kernel/addon.js';
 import type { MemoryLike } from './types.js';
 
@@ -130,8 +131,6 @@ export function allocMergeable(size: number, fill?: string | Uint8Array | number
   return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
 }
 
-const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer';
-
 /**
  * A page-aligned mergeable copy of `data`: a string (in `encoding`, default utf8), a Buffer,
  * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
@@ -139,13 +138,12 @@ const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataVie
  */
 export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
+  validateFromData(data);
   if (typeof data === 'string') {
     const buffer = allocate(Buffer.byteLength(data, encoding));
     // byteLength can overestimate (invalid base64 or hex): keep what was really written.
     return keepFilled(buffer, buffer.write(data, encoding));
   }
-  if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
-  validateMemory(data, 'data', { allowShared: true });
   const bytes = types.isArrayBufferView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : new Uint8Array(data as ArrayBufferLike);
@@ -233,15 +231,30 @@ class Chunks {
   }
 }
 
-/** Reads from an open file into mergeable memory: regular files straight in, one copy. */
-function readOpenFile(fd: number, path: fs.PathLike, limit: number): Buffer {
-  const stats = fs.fstatSync(fd);
+/** One read a file needs: into `buffer` at `offset`, at most `length` bytes, from `position` (null: where it is). */
+interface ReadRequest {
+  buffer: Buffer;
+  offset: number;
+  length: number;
+  position: number | null;
+}
+
+/**
+ * The reads a file needs, written once for the sync and async drivers: yields each read, is
+ * sent the bytes it returned, and returns the file's bytes in mergeable memory (regular files
+ * straight in, one copy). Reads of a regular file ask for at most `most` bytes each. `check`
+ * runs before each read and, for a file of known size, after the last: the async read's abort.
+ */
+function* readPlan(stats: fs.Stats, path: fs.PathLike, limit: number,
+  { most = Infinity, check = () => {} }: { most?: number; check?: () => void } = {},
+): Generator<ReadRequest, Buffer, number> {
   refuseUnlessRegular(stats, path);
   if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
     const chunks = new Chunks(limit);
     for (;;) {
+      check();
       const chunk = chunks.next();
-      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
+      const read = yield { buffer: chunk, offset: 0, length: chunk.length, position: null };
       if (read === 0) return chunks.toMergeable();
       chunks.keep(chunk, read);
     }
@@ -249,17 +262,36 @@ function readOpenFile(fd: number, path: fs.PathLike, limit: number): Buffer {
   const buffer = allocateForFile(stats.size, limit);
   let filled = 0;
   while (filled < stats.size) {
-    const read = fs.readSync(fd, buffer, filled, stats.size - filled, filled);
+    check();
+    const read = yield { buffer, offset: filled, length: Math.min(stats.size - filled, most), position: filled };
     if (read === 0) break;
     filled += read;
   }
+  check();
   return keepFilled(buffer, filled); // less than size if the file shrank
 }
 
-/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
-function validatePath(path: unknown): void {
-  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
-    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
+/** Reads from an open file into mergeable memory. */
+function readOpenFile(fd: number, path: fs.PathLike, limit: number): Buffer {
+  const plan = readPlan(fs.fstatSync(fd), path, limit);
+  for (let step = plan.next(); ; ) {
+    if (step.done) return step.value;
+    const { buffer, offset, length, position } = step.value;
+    step = plan.next(fs.readSync(fd, buffer, offset, length, position));
+  }
+}
+
+/** readOpenFile on libuv's thread pool, looking at the signal before each read and after the last. */
+async function readOpenHandle(handle: fs.promises.FileHandle, path: fs.PathLike, limit: number,
+  signal: AbortSignal | undefined): Promise<Buffer> {
+  throwIfAborted(signal);
+  // Without a signal, one read asks for everything; with one, a chunk at a time.
+  const plan = readPlan(await handle.stat(), path, limit,
+    { most: signal ? SIGNAL_CHUNK : Infinity, check: () => throwIfAborted(signal) });
+  for (let step = plan.next(); ; ) {
+    if (step.done) return step.value;
+    const { buffer, offset, length, position } = step.value;
+    step = plan.next((await handle.read(buffer, offset, length, position)).bytesRead);
   }
 }
 
@@ -299,11 +331,6 @@ export interface ReadFileMergeableOptions extends ReadFileMergeableSyncOptions {
   signal?: AbortSignal;
 }
 
-/** Node's fs.promises.readFile rejects so when its signal has aborted. */
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal.reason);
-}
-
 /**
  * readFileMergeable, reading on libuv's thread pool. With a signal, it reads in chunks and looks
  * at the signal before each, as fs.promises.readFile does: an abort rejects with an AbortError
@@ -323,31 +350,7 @@ export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFi
     throw toKsmError(error);
   }
   try {
-    throwIfAborted(signal);
-    const stats = await handle.stat();
-    refuseUnlessRegular(stats, path);
-    if (stats.size === 0) { // /proc, /sys: the size is unknown until the end is read
-      const chunks = new Chunks(limit);
-      for (;;) {
-        throwIfAborted(signal);
-        const chunk = chunks.next();
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-        if (bytesRead === 0) return chunks.toMergeable();
-        chunks.keep(chunk, bytesRead);
-      }
-    }
-    const buffer = allocateForFile(stats.size, limit);
-    // Without a signal, one read asks for everything; with one, a chunk at a time.
-    const most = signal ? SIGNAL_CHUNK : stats.size;
-    let filled = 0;
-    while (filled < stats.size) {
-      throwIfAborted(signal);
-      const { bytesRead } = await handle.read(buffer, filled, Math.min(stats.size - filled, most), filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    throwIfAborted(signal);
-    return keepFilled(buffer, filled); // less than size if the file shrank
+    return await readOpenHandle(handle, path, limit, signal);
   } catch (error) {
     throw toKsmError(error);
   } finally {

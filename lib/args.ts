@@ -1,7 +1,7 @@
 // Every argument check of the public calls: Node's error codes, messages naming the argument.
 import { constants as bufferConstants } from 'node:buffer';
 import { inspect, types } from 'node:util';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
+import { abortError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 import type { AdviseOptions, MemoryLike, Pid } from './types.js';
 
 const MEMORY_TYPES = 'an instance of ArrayBuffer, Buffer, TypedArray or DataView';
@@ -75,6 +75,27 @@ export function validateMemoryList(value: unknown, name: string): asserts value 
   for (let i = 0; i < value.length; i++) validateMemory(value[i], `${name}[${i}]`);
 }
 
+const FROM_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer';
+
+/** What mergeableFrom copies: a string, or memory of any kind, shared memory included. */
+export function validateFromData(data: unknown): asserts data is string | MemoryLike | SharedArrayBuffer {
+  if (typeof data === 'string') return;
+  if (!types.isAnyArrayBuffer(data) && !types.isArrayBufferView(data)) throw invalidArgType('data', FROM_TYPES, data);
+  validateMemory(data, 'data', { allowShared: true });
+}
+
+/** A path given as bytes must still have them: node:fs throws a code-less TypeError otherwise. */
+export function validatePath(path: unknown): void {
+  if (ArrayBuffer.isView(path) && path.byteLength === 0 && isDetached(path.buffer)) {
+    throw invalidArgValue('The "path" argument\'s ArrayBuffer is detached', 'ERR_KSM_DETACHED_BUFFER');
+  }
+}
+
+/** A view waitForMerge can watch: `pages`, the whole pages it holds, at least one. */
+export function validateWholePages(pages: number, byteLength: number): void {
+  if (pages === 0) throw outOfRange('view', 'a view holding at least one whole page', `${byteLength} bytes with none`);
+}
+
 /** Resolves { offset, length } against a view of byteLength bytes. */
 export function resolveByteRange(options: unknown, byteLength: number): { offset: number; length: number } {
   const { offset = 0, length } = validateOptions<AdviseOptions>(options);
@@ -141,9 +162,54 @@ export function validateRatio(value: unknown, name: string, fallback: number): n
   return value;
 }
 
+/** undefined, or a boolean. */
+export function validateBoolean(value: unknown, name: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+}
+
+/** undefined, or a function (a callback). */
+export function validateFunction(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
+}
+
+/** undefined, or sharers per KSM page as ksmd's max_page_sharing counts them: >= 2, Infinity for no limit. */
+export function validateSharingLimit(value: unknown, name: string): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!(Number.isInteger(value) && value >= 2) && value !== Infinity) {
+    throw outOfRange(name, 'an integer >= 2, or Infinity', value);
+  }
+}
+
+/** A ksmd switch: a boolean, or the number 0 or 1; returns it as 0 or 1. */
+export function validateFlag(value: unknown, name: string): 0 | 1 {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type boolean or the number 0 or 1', value);
+  validateInteger(value, name, 0, 1);
+  return value as 0 | 1;
+}
+
+/** ksmd's advisor_mode: 'none' or 'scan-time'. */
+export function validateAdvisorMode(value: unknown, name: string): 'none' | 'scan-time' {
+  if (value === 'none' || value === 'scan-time') return value;
+  if (typeof value !== 'string') throw invalidArgType(name, "'none' or 'scan-time'", value);
+  throw invalidArgValue(`The "${name}" setting must be 'none' or 'scan-time'. Received '${value}'`,
+    'ERR_INVALID_ARG_VALUE');
+}
+
+/** undefined, or ksmd's run state: 0 stopped, 1 running, 2 stopped with every page unmerged. */
+export function validateRunState(run: unknown): asserts run is 0 | 1 | 2 | undefined {
+  if (run !== undefined && run !== 0 && run !== 1 && run !== 2) throw outOfRange('run', '0, 1 or 2', run);
+}
+
 export function validateSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;
   throw invalidArgType('signal', 'an instance of AbortSignal', value);
+}
+
+/** Rejects as Node's fs.promises.readFile does once its signal has aborted: an AbortError whose cause is the reason. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal.reason);
 }
 
 /** A prom-client Registry, or undefined for its default one. */

@@ -1,15 +1,18 @@
 // estimate(): how much KSM would save in a set of processes, before anyone turns it on. Reads
 // each process's resident private anonymous pages (the addon: pagemap, /proc/<pid>/mem, a digest
 // per page) and counts identical pages as ksmd would merge them under each way of turning it on.
-import { validateOptions, validatePidList, validateSignal } from './args.js';
-import { abortError, invalidArgType, KsmError, outOfRange } from './errors.js';
-import { callAddon, COUNT_LAYOUT, type ScanResult } from './kernel/addon.js';
+import {
+  validateBoolean, validateFunction, validateOptions, validatePidList, validateSharingLimit, validateSignal,
+} from './args.js';
+import { KsmError } from './errors.js';
+import { callAddon, COUNT_LAYOUT, type PageScanner, type ScanResult } from './kernel/addon.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, scanRanges } from './kernel/mappings.js';
 import { pageSize } from './kernel/page-size.js';
 import { parseSmapsMappings, type SmapsMapping } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 import { isGone, listNodeProcesses, readProcessCommand, readProcessSmaps } from './kernel/processes.js';
+import { pool } from './pool.js';
 import { processStats } from './stats.js';
 import type { MappingKind } from './types.js';
 
@@ -134,21 +137,11 @@ function validateEstimateOptions(options: unknown): EstimateOptions {
   const given = validateOptions<EstimateOptions>(options);
   if (given.pids !== undefined) validatePidList(given.pids, 'options.pids');
   for (const name of ['self', 'nodeProcesses', 'useZeroPages'] as const) {
-    if (given[name] !== undefined && typeof given[name] !== 'boolean') {
-      throw invalidArgType(`options.${name}`, 'of type boolean', given[name]);
-    }
+    validateBoolean(given[name], `options.${name}`);
   }
   validateSignal(given.signal);
-  if (given.onProgress !== undefined && typeof given.onProgress !== 'function') {
-    throw invalidArgType('options.onProgress', 'of type function', given.onProgress);
-  }
-  const limit = given.maxPageSharing;
-  if (limit !== undefined) {
-    if (typeof limit !== 'number') throw invalidArgType('options.maxPageSharing', 'of type number', limit);
-    if (!(Number.isInteger(limit) && limit >= 2) && limit !== Infinity) {
-      throw outOfRange('options.maxPageSharing', 'an integer >= 2, or Infinity', limit);
-    }
-  }
+  validateFunction(given.onProgress, 'options.onProgress');
+  validateSharingLimit(given.maxPageSharing, 'options.maxPageSharing');
   return given;
 }
 
@@ -163,6 +156,61 @@ function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | un
   return looksMergeAny(mappings);
 }
 
+/** A process not read: gone when it has exited (ESRCH, ENOENT), else unreadable, with the code and call that failed. */
+function unreadState(error: { code?: string; syscall?: string }): Pick<EstimatedProcess, 'state' | 'code' | 'syscall'> {
+  if (error.code === 'ESRCH' || error.code === 'ENOENT') return { state: 'gone' };
+  return { state: 'unreadable', code: error.code, syscall: error.syscall };
+}
+
+interface ReadContext {
+  page: number;
+  /** Throws to stop between batches: an abort, or another reader's failure. */
+  check: () => void;
+  /** After each batch: the pages it read, and whether the process failed during it (then no progress to report). */
+  onBatch: (pages: number, failed: boolean) => void;
+}
+
+/** Reads one process into the scanner's session `index`; sets only its own entry's state and flags. */
+async function readProcess(scanner: PageScanner, entry: EstimatedProcess, index: number,
+  { page, check, onBatch }: ReadContext): Promise<void> {
+  const { pid } = entry;
+  let smaps: string;
+  let session: number;
+  try {
+    smaps = readProcessSmaps(pid);
+    // A zombie's smaps is empty: it has no memory left.
+    if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
+    session = callAddon(() => scanner.begin(pid, index));
+  } catch (error) {
+    if (!(error instanceof KsmError)) throw error;
+    const cause = isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' };
+    Object.assign(entry, unreadState(cause));
+    return;
+  }
+  const mappings = parseSmapsMappings(smaps);
+  entry.processWideMerge = processWideMergeOf(pid, mappings);
+  let hidden = 0;
+  let ok = true;
+  try {
+    for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
+      check();
+      const result: ScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
+        [r.start, r.end, r.kind, r.flags])));
+      check();
+      hidden += result.hiddenFrames;
+      ok = result.code === undefined;
+      onBatch(result.pages, !ok);
+      if (!ok) {
+        Object.assign(entry, unreadState(result));
+        break;
+      }
+    }
+  } finally {
+    scanner.end(session, ok);
+  }
+  if (ok && hidden > 0) entry.merged = undefined;
+}
+
 /**
  * Predicts what KSM would save in the chosen processes under each way of turning it on, and
  * shows what has merged already. Reads only: the processes are never stopped or changed, and
@@ -173,7 +221,6 @@ function processWideMergeOf(pid: number, mappings: SmapsMapping[]): boolean | un
 export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const given = validateEstimateOptions(options);
   requireLinux();
-  const signal = given.signal;
   const page = pageSize();
   const maxPageSharing = given.maxPageSharing ?? readKsmdValue('maxPageSharing') ?? Infinity;
   const useZeroPages = given.useZeroPages ?? readKsmdValue('useZeroPages') === 1;
@@ -183,69 +230,15 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
     processWideMerge: undefined, ...emptyCounts(),
     byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
-  let stopped = false; // once one reader has failed (an abort, a throwing onProgress), the other stops too
-  const checkAbort = () => {
-    if (signal?.aborted) throw abortError(signal.reason);
-    if (stopped) throw new Error('estimate() has failed');
-  };
-
-  const read = async (index: number) => {
-    const entry = processes[index];
-    const { pid } = entry;
-    const notRead = (error: { code?: string; syscall?: string }) => {
-      if (error.code === 'ESRCH' || error.code === 'ENOENT') entry.state = 'gone';
-      else Object.assign(entry, { state: 'unreadable', code: error.code, syscall: error.syscall });
-    };
-    let smaps: string;
-    let session: number;
-    try {
-      smaps = readProcessSmaps(pid);
-      // A zombie's smaps is empty: it has no memory left.
-      if (smaps === '') throw new KsmError(`ESRCH: process ${pid} has exited`, { code: 'ESRCH' });
-      session = callAddon(() => scanner.begin(pid, index));
-    } catch (error) {
-      if (!(error instanceof KsmError)) throw error;
-      return notRead(isGone(error) ? { code: 'ESRCH' } : { code: error.code, syscall: error.syscall ?? 'open' });
-    }
-    const mappings = parseSmapsMappings(smaps);
-    entry.processWideMerge = processWideMergeOf(pid, mappings);
-    let hidden = 0;
-    let ok = true;
-    try {
-      for (const batch of batchRanges(scanRanges(mappings, entry.processWideMerge), BATCH_BYTES, page)) {
-        checkAbort();
-        const result: ScanResult = await scanner.scan(session, new Float64Array(batch.flatMap((r) =>
-          [r.start, r.end, r.kind, r.flags])));
-        checkAbort();
-        pagesScanned += result.pages;
-        hidden += result.hiddenFrames;
-        if (result.code !== undefined) {
-          notRead(result);
-          ok = false;
-          break;
-        }
-        given.onProgress?.({ pid, index, processes: pids.length, pagesScanned });
-      }
-    } finally {
-      scanner.end(session, ok);
-    }
-    if (ok && hidden > 0) entry.merged = undefined;
-  };
   // Two processes at a time: while the kernel copies one's pages on one thread, another hashes.
-  const queue = pids.keys();
-  const reader = async () => {
-    try {
-      for (const index of queue) {
-        checkAbort();
-        await read(index);
-      }
-    } catch (error) {
-      stopped = true;
-      throw error;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));
-  checkAbort();
+  await pool(pids.keys(), READERS, (index, check) => readProcess(scanner, processes[index], index, {
+    page,
+    check,
+    onBatch: (pages, failed) => {
+      pagesScanned += pages;
+      if (!failed) given.onProgress?.({ pid: pids[index], index, processes: pids.length, pagesScanned });
+    },
+  }), given.signal);
   const counts = await scanner.count({ processes: pids.length, kinds: MAPPING_KINDS.length,
     maxPageSharing: maxPageSharing === Infinity ? 0 : maxPageSharing, useZeroPages });
   return summarize(counts, processes, { page, maxPageSharing, useZeroPages });

@@ -1,7 +1,7 @@
 // Control of ksmd through /sys/kernel/mm/ksm (root only). Every value is checked before any
 // is written, and a write the kernel refuses undoes the ones before it.
-import { validateInteger, validateObject } from './args.js';
-import { invalidArgType, invalidArgValue, KsmError, outOfRange, type KsmdRollbackFailure } from './errors.js';
+import { validateAdvisorMode, validateFlag, validateInteger, validateObject, validateRunState } from './args.js';
+import { invalidArgValue, KsmError, type KsmdRollbackFailure } from './errors.js';
 import { withHint } from './kernel/hints.js';
 import { ksmdPath, readKsmdValue, writeKsmdValue } from './kernel/ksmd-files.js';
 import { KSMD_FILES } from './kernel/parse.js';
@@ -41,19 +41,7 @@ const integer = (min: number, max: number): Check => (value, name) => {
   return String(value);
 };
 
-const flag: Check = (value, name) => {
-  if (typeof value === 'boolean') return value ? '1' : '0';
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type boolean or the number 0 or 1', value);
-  validateInteger(value, name, 0, 1);
-  return String(value);
-};
-
-const advisorMode: Check = (value, name) => {
-  if (value === 'none' || value === 'scan-time') return value;
-  throw typeof value === 'string'
-    ? invalidArgValue(`The "${name}" setting must be 'none' or 'scan-time'. Received '${value}'`, 'ERR_INVALID_ARG_VALUE')
-    : invalidArgType(name, "'none' or 'scan-time'", value);
-};
+const flag: Check = (value, name) => String(validateFlag(value, name));
 
 const CHECK_TABLE: Record<Key, Check> = {
   pagesToScan: integer(0, UINT_MAX),
@@ -62,7 +50,7 @@ const CHECK_TABLE: Record<Key, Check> = {
   mergeAcrossNodes: flag,
   useZeroPages: flag,
   smartScan: flag,
-  advisorMode,
+  advisorMode: validateAdvisorMode,
   advisorMaxCpu: integer(1, 100),
   advisorTargetScanTime: integer(1, UINT_MAX),
   advisorMinPagesToScan: integer(1, UINT_MAX),
@@ -202,7 +190,7 @@ function setRun(value: 0 | 1 | 2): number {
  */
 function override(changes: Partial<KsmdSettings> & { run?: 0 | 1 | 2 }): () => void {
   const { run, ...settings } = validateObject<KsmdSettings & { run: 0 | 1 | 2 }>(changes, 'changes');
-  if (run !== undefined && run !== 0 && run !== 1 && run !== 2) throw outOfRange('run', '0, 1 or 2', run);
+  validateRunState(run);
   const { written, previous } = apply(settings);
   let previousRun: number | undefined;
   try {

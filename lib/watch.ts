@@ -2,10 +2,9 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  LONGEST_TIMER_MS, validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout,
-} from './args.js';
-import { KsmError, outOfRange } from './errors.js';
+import { LONGEST_TIMER_MS, validateInterval, validateOptions, validateRatio, validateSignal, validateTimeout,
+  validateWholePages } from './args.js';
+import { KsmError } from './errors.js';
 import { inspect, type PageInspection } from './inspect.js';
 import { KSMD_STOPPED } from './kernel/hints.js';
 import { readKsmdValue } from './kernel/ksmd-files.js';
@@ -38,9 +37,7 @@ function mergeProbe(view: MemoryLike, minRatio: number): () => boolean {
   const startScans = readKsmdValue('fullScans') ?? 0;
   return () => {
     const state: PageInspection = inspect(view);
-    if (state.pages === 0) {
-      throw outOfRange('view', 'a view holding at least one whole page', `${view.byteLength} bytes with none`);
-    }
+    validateWholePages(state.pages, view.byteLength);
     // Empty pages merged with the zero page (use_zero_pages) count as merged too.
     if (state.merged !== undefined) return state.merged + (state.zeroPages ?? 0) >= minRatio * state.pages;
     const scans = (readKsmdValue('fullScans') ?? 0) - startScans;

@@ -70,6 +70,11 @@ export function cut(text: string, width: number): string {
   return width < 1 ? '' : `${chars.slice(0, width - 1).join('')}…`;
 }
 
+/** Each line of the text cut to `columns`, as cut does; with no width (not a terminal), the text whole. */
+export function fitLines(text: string, columns: number | undefined): string {
+  return columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n');
+}
+
 /**
  * What to write to a terminal to replace the frame drawn before (`previousRows` lines just
  * above the cursor) with these lines. Each is cut to the width, since a line that wrapped

@@ -1,6 +1,10 @@
+// `ksm status`: the system's KSM figures and every process with merged pages, as text or JSON.
 import { processesWithKsmPages, systemStats, type ProcessEntry, type SystemStats,
   type UnreadableProcess } from '../stats.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+import { parsePids, withOptions } from './command.js';
+import { escapeForTerminal, fitLines, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+
+const usage = 'ksm status [--json] [--pid PID]...';
 
 const RUN_STATES: Record<number, string> = { 0: 'stopped', 1: 'running', 2: 'stopped, unmerged' };
 
@@ -27,7 +31,7 @@ function describeProcesses(processes: ProcessEntry[], columns: number | undefine
   const rows = processes.map((p) => [String(p.pid), formatCount(p.mergingPages), formatBytes(p.profitBytes),
     formatBytes(p.rssBytes), formatBytes(p.pssBytes), escapeForTerminal(p.command)]);
   const text = table(['PID', 'MERGING PAGES', 'PROFIT', 'RSS', 'PSS', 'COMMAND'], rows, [0, 1, 2, 3, 4]);
-  return columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n');
+  return fitLines(text, columns);
 }
 
 /** The note on processes left out, as `ps` users expect one: how many, and what would show them. */
@@ -56,3 +60,33 @@ export function status({ json = false, pids, columns }: StatusOptions = {}): str
   const note = describeUnreadable(unreadable, process.getuid?.() === 0);
   return `${describeSystem(system)}\n\n${describeProcesses(processes, columns)}${note ? `\n${note}` : ''}`;
 }
+
+export const statusCommand = withOptions({
+  name: 'status',
+  summary: 'system-wide KSM figures and every process with merged pages',
+  usage,
+  help: `System-wide KSM figures (pages shared and sharing, memory saved, sharing ratio, full scans,
+ksmd state and settings) and a table of every process with merged pages, largest first, with
+its RSS and PSS (from /proc/PID/smaps_rollup; merged pages count in every sharer's RSS, but are
+divided among the sharers in PSS, where the saving shows).
+
+Command lines are any user's text: control characters and bidi overrides in them are printed
+escaped (\\x1b, \\u202e). On a terminal, lines are cut to its width; piped, they stay whole.
+Without root, other users' processes cannot be read: a note says how many were left out.
+
+Options:
+  --json            { system, processes, unreadable } with the field names of node-ksm's API;
+                    processes[] carry rssBytes and pssBytes (absent where unreadable), and
+                    unreadable lists the processes left out as [{ pid, code }] (code: EACCES,
+                    not yours), by pid. Kernel threads, which cannot merge, and processes that
+                    exit while being read are in neither.
+  -p, --pid PID     only this process, shown even with no merged pages; repeat for more. A PID
+                    that does not exist or cannot be read is an error (exit 1).`,
+  options: { json: { type: 'boolean' }, pid: { type: 'string', short: 'p', multiple: true } },
+  run(values, { out }) {
+    const pids = values.pid && parsePids(values.pid, usage);
+    // On a terminal, lines are cut to its width; piped, they stay whole (as ps does).
+    out.write(`${status({ json: values.json, pids, columns: out.isTTY ? out.columns : undefined })}\n`);
+    return 0;
+  },
+});

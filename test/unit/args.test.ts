@@ -3,9 +3,10 @@
 import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
-  isDetached, resolveByteRange, validateEncoding, validateFill, validateInteger, validateInterval, validateMemory,
-  validateMemoryList, validateMetricsOptions, validateObject, validateOptions, validatePid, validateRatio,
-  validateRegistry, validateSignal, validateSize, validateTimeout,
+  isDetached, resolveByteRange, throwIfAborted, validateAdvisorMode, validateBoolean, validateEncoding, validateFill,
+  validateFlag, validateFromData, validateFunction, validateInteger, validateInterval, validateMemory, validateMemoryList,
+  validateMetricsOptions, validateObject, validateOptions, validatePath, validatePid, validateRatio, validateRegistry,
+  validateRunState, validateSharingLimit, validateSignal, validateSize, validateTimeout, validateWholePages,
 } from '../../lib/args.js';
 
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -172,6 +173,104 @@ describe('options, ranges, encodings, fills and signals', () => {
     expect(validateSignal(signal)).toBe(signal);
     expect(thrown(() => validateSignal({ aborted: false }))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
       message: expect.stringMatching(/^The "signal" argument must be an instance of AbortSignal/) });
+  });
+});
+
+describe("estimate's, mergeableFrom's, the reads' and waitForMerge's own checks", () => {
+  it('booleans and callbacks: undefined or their type', () => {
+    for (const value of [undefined, true, false]) expect(thrown(() => validateBoolean(value, 'options.self'))).toBeUndefined();
+    for (const value of [0, 1, 'true', null]) {
+      expect(thrown(() => validateBoolean(value, 'options.self'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "options.self" argument must be of type boolean\. Received/) });
+    }
+    for (const value of [undefined, () => {}]) expect(thrown(() => validateFunction(value, 'options.onProgress'))).toBeUndefined();
+    for (const value of [null, 'log', {}]) {
+      expect(thrown(() => validateFunction(value, 'options.onProgress'))).toMatchObject({ type: 'TypeError',
+        code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^The "options.onProgress" argument must be of type function\. /) });
+    }
+  });
+
+  it('a sharing limit: undefined, an integer >= 2, or Infinity', () => {
+    for (const value of [undefined, 2, 256, Infinity]) expect(thrown(() => validateSharingLimit(value, 'limit'))).toBeUndefined();
+    for (const value of [1, 0, -Infinity, 2.5, NaN]) {
+      expect(thrown(() => validateSharingLimit(value, 'limit'))).toEqual({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: `The value of "limit" is out of range. It must be an integer >= 2, or Infinity. Received ${String(value)}` });
+    }
+    expect(thrown(() => validateSharingLimit('256', 'limit'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^The "limit" argument must be of type number\. /) });
+  });
+
+  it('data to copy: a string or any memory, shared included', () => {
+    for (const value of ['', 'ab', Buffer.alloc(1), new ArrayBuffer(0), new SharedArrayBuffer(4), new DataView(new ArrayBuffer(1))]) {
+      expect(thrown(() => validateFromData(value))).toBeUndefined();
+    }
+    for (const value of [undefined, 5, {}, [1]]) {
+      expect(thrown(() => validateFromData(value))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "data" argument must be of type string or an instance of Buffer, TypedArray, DataView, ArrayBuffer or SharedArrayBuffer\. /) });
+    }
+    const moved = new ArrayBuffer(8);
+    structuredClone(moved, { transfer: [moved] });
+    expect(thrown(() => validateFromData(moved))).toMatchObject({ code: 'ERR_KSM_DETACHED_BUFFER',
+      message: expect.stringMatching(/^The "data" argument's/) });
+  });
+
+  it('a path given as bytes must still have them', () => {
+    const moved = new ArrayBuffer(8);
+    const bytes = new Uint8Array(moved);
+    structuredClone(moved, { transfer: [moved] });
+    expect(thrown(() => validatePath(bytes))).toEqual({ type: 'TypeError', code: 'ERR_KSM_DETACHED_BUFFER',
+      message: 'The "path" argument\'s ArrayBuffer is detached' });
+    for (const path of ['a', new Uint8Array(0), Buffer.from('a'), new URL('file:///a')]) expect(thrown(() => validatePath(path))).toBeUndefined();
+  });
+
+  it('a view to wait for holds a whole page', () => {
+    expect(thrown(() => validateWholePages(1, 4096))).toBeUndefined();
+    expect(thrown(() => validateWholePages(0, 10))).toEqual({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+      message: "The value of \"view\" is out of range. It must be a view holding at least one whole page. Received '10 bytes with none'" });
+  });
+
+  it('an aborted signal throws an AbortError whose cause is the reason; otherwise nothing', () => {
+    expect(thrown(() => throwIfAborted(undefined))).toBeUndefined();
+    expect(thrown(() => throwIfAborted(new AbortController().signal))).toBeUndefined();
+    const reason = new Error('why');
+    let error: unknown;
+    try {
+      throwIfAborted(AbortSignal.abort(reason));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', message: 'The operation was aborted', cause: reason });
+  });
+});
+
+describe("ksmd's settings", () => {
+  it('a flag: a boolean or 0 or 1, as 0 or 1', () => {
+    expect([true, false, 1, 0].map((value) => validateFlag(value, 'smartScan'))).toEqual([1, 0, 1, 0]);
+    for (const value of [2, -1, 0.5]) {
+      expect(thrown(() => validateFlag(value, 'smartScan'))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: expect.stringContaining('"smartScan" is out of range. It must be an integer >= 0 && <= 1') });
+    }
+    for (const value of ['1', null]) {
+      expect(thrown(() => validateFlag(value, 'smartScan'))).toMatchObject({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/^The "smartScan" argument must be of type boolean or the number 0 or 1\. /) });
+    }
+  });
+
+  it("the advisor's mode: 'none' or 'scan-time'", () => {
+    expect(validateAdvisorMode('none', 'advisorMode')).toBe('none');
+    expect(validateAdvisorMode('scan-time', 'advisorMode')).toBe('scan-time');
+    expect(thrown(() => validateAdvisorMode('auto', 'advisorMode'))).toEqual({ type: 'TypeError', code: 'ERR_INVALID_ARG_VALUE',
+      message: "The \"advisorMode\" setting must be 'none' or 'scan-time'. Received 'auto'" });
+    expect(thrown(() => validateAdvisorMode(1, 'advisorMode'))).toEqual({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+      message: "The \"advisorMode\" argument must be 'none' or 'scan-time'. Received type number (1)" });
+  });
+
+  it('a run state: undefined, 0, 1 or 2', () => {
+    for (const run of [undefined, 0, 1, 2]) expect(thrown(() => validateRunState(run))).toBeUndefined();
+    for (const run of [3, -1, '1', true]) {
+      expect(thrown(() => validateRunState(run))).toMatchObject({ type: 'RangeError', code: 'ERR_OUT_OF_RANGE',
+        message: expect.stringMatching(/^The value of "run" is out of range\. It must be 0, 1 or 2\. Received /) });
+    }
   });
 });
 

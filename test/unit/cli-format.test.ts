@@ -1,7 +1,7 @@
 // What `ksm` prints on a terminal: other users' text escaped, cut to the width, frames redrawn.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cut, escapeForTerminal, jsonForTerminal, redrawFrame } from '../../lib/cli/format.js';
+import { cut, escapeForTerminal, fitLines, jsonForTerminal, redrawFrame } from '../../lib/cli/format.js';
 
 // What must never reach a terminal from another user's text.
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -81,6 +81,13 @@ describe('cut', () => {
   it('counts and cuts whole code points: a surrogate pair is never split', () => {
     expect(cut('😀😀😀😀', 4)).toBe('😀😀😀😀');
     expect(cut('😀😀😀😀', 3)).toBe('😀😀…');
+  });
+});
+
+describe('fitLines', () => {
+  it('cuts each line to the width, and leaves the text whole without one', () => {
+    expect(fitLines('abcdef\nab\n\nabcd', 4)).toBe('abc…\nab\n\nabcd');
+    expect(fitLines('abcdef\nab', undefined)).toBe('abcdef\nab');
   });
 });
 

@@ -1,7 +1,7 @@
 // The text of `ksm status` and `ksm watch` built from given figures (no kernel read).
 import { describe, expect, it } from 'vitest';
 import { describeSystem, describeUnreadable } from '../../lib/cli/status.js';
-import { snapshotJson } from '../../lib/cli/watch-view.js';
+import { snapshotJson } from '../../lib/cli/watch.js';
 import type { SystemStats } from '../../lib/stats.js';
 import type { KsmSnapshot } from '../../lib/watch.js';
 

@@ -1,6 +1,6 @@
 // Which mappings an estimate reads, how it batches them, and how its options and text are checked.
 import { describe, expect, it } from 'vitest';
-import { describeEstimate } from '../../lib/cli/estimate-view.js';
+import { describeEstimate } from '../../lib/cli/estimate.js';
 import { estimate, type Estimate, type EstimatedProcess, type PageCounts } from '../../lib/estimate.js';
 import { batchRanges, looksMergeAny, MAPPING_KINDS, PAGE_FLAGS, scanRanges } from '../../lib/kernel/mappings.js';
 import { parseSmapsMappings } from '../../lib/kernel/parse.js';

@@ -1,7 +1,10 @@
 // `ksm estimate`: what KSM would save in the chosen processes, and where their duplicates live.
 import { estimate, type Estimate, type EstimatedProcess, type PredictedSaving } from '../estimate.js';
 import type { MappingKind } from '../types.js';
-import { cut, escapeForTerminal, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+import { parsePids, untilCtrlC, withOptions } from './command.js';
+import { escapeForTerminal, fitLines, formatBytes, formatCount, jsonForTerminal, table } from './format.js';
+
+const usage = 'ksm estimate [--pid PID]... [--self] [--node] [--json]';
 
 const KIND_NAMES: Record<MappingKind, string> = {
   mergeable: 'mergeable', heap: '[heap]', stack: 'stack', anonymous: 'anon', file: 'file-copied',
@@ -52,7 +55,7 @@ export function describeEstimate(result: Estimate, { columns, root }: { columns?
       p.processWideMerge ? 'yes' : p.processWideMerge === false ? 'no' : '?', duplicatesByKind(p), escapeForTerminal(p.command)]
     : [String(p.pid), '-', '-', '-', '-', p.state, escapeForTerminal(p.command)]);
   const text = table(['PID', 'PAGES', 'DUPLICATES', 'MERGED', 'WIDE', 'DUPLICATES IN', 'COMMAND'], rows, [0, 1, 2, 3]);
-  lines.push(columns === undefined ? text : text.split('\n').map((line) => cut(line, columns)).join('\n'));
+  lines.push(fitLines(text, columns));
   const notes = result.processes.map((p) => stateNote(p, root)).filter((note) => note !== undefined);
   if (result.markedByAppUnknown.length) {
     notes.push(`process-wide merge is or may be on in ${result.markedByAppUnknown.join(', ')}: what those apps ` +
@@ -86,3 +89,50 @@ export async function estimateView(options: EstimateViewOptions, out: NodeJS.Wri
     if (progress) err.write('\r\x1b[K');
   }
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending: EPERM means it does). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const estimateCommand = withOptions({
+  name: 'estimate',
+  summary: 'how much KSM would save in running processes, before turning it on',
+  usage,
+  help: `Reads the resident private anonymous pages of the chosen processes (never stopping or changing
+them; only a digest of each page is kept) and predicts what ksmd would save, as pages_sharing
+would show it (max_page_sharing and use_zero_pages as set now), three ways: with the mappings
+marked mergeable now, with process-wide merge in every process (ksm run, enableProcessMerge),
+and with only what the apps marked themselves (node-ksm's allocator, markMergeable). Per
+process: pages read, pages with an identical twin in the set (DUPLICATES), pages merged now
+(root only), whether process-wide merge is on (WIDE), and the kinds of mapping holding the
+duplicates: mergeable (marked now), [heap] (small allocations), anon (large allocations, V8's
+heap), stack, file-copied (written pages of private file mappings). Duplicates outside
+mergeable mappings are what process-wide merge, or moving the data into mergeableFrom /
+readFileMergeable, would add. Other users' processes need root; a process that exits during the
+scan is reported and the others are still counted. On a terminal, progress shows on stderr;
+Ctrl-C stops the scan (exit 130).
+
+Options:
+  -p, --pid PID   this process; repeat for more (one that does not exist: exit 1)
+  --self          ksm's own process too
+  --node          every Node.js process (command node or nodejs): the default when neither
+                  --pid nor --self is given
+  --json          the result of node-ksm's estimate() as JSON`,
+  options: { json: { type: 'boolean' }, pid: { type: 'string', short: 'p', multiple: true }, self: { type: 'boolean' },
+    node: { type: 'boolean' } },
+  async run(values, { out, err }) {
+    const pids = values.pid && parsePids(values.pid, usage);
+    const missing = pids?.find((pid) => !processExists(pid));
+    if (missing !== undefined) return err.write(`ksm: ESRCH: no process with pid ${missing}\n`), 1;
+    const text = await untilCtrlC((signal) => estimateView({ pids, self: values.self, nodeProcesses: values.node,
+      json: values.json, signal }, out, err));
+    out.write(`${text}\n`);
+    return 0;
+  },
+});

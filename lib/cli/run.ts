@@ -1,9 +1,13 @@
+// `ksm run`: a command run with process-wide merge, or transparent mode, turned on.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import tty from 'node:tty';
 import { capabilities } from '../capabilities.js';
 import { enableProcessMerge } from '../process-merge.js';
+import { helpText, UsageError, type Command } from './command.js';
+
+const usage = 'ksm run [--buffers] [--] COMMAND [ARGS...]';
 
 const REGISTER = path.join(__dirname, '..', 'register.js');
 // Passed on to the command, as tini and timeout(1) do; ksm itself never dies of them.
@@ -29,7 +33,7 @@ function withRegister(env: NodeJS.ProcessEnv): string {
  * every node process the command starts (NODE_OPTIONS passes through shells and npm), and
  * where it cannot, that process warns and runs on. Resolves with the exit code to use.
  */
-export async function runCommand(command: string, args: string[], err: NodeJS.WriteStream,
+async function runWithMerge(command: string, args: string[], err: NodeJS.WriteStream,
   { buffers = false } = {}): Promise<number> {
   const env = { ...process.env };
   if (buffers) {
@@ -98,3 +102,46 @@ function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, e
     });
   });
 }
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a command with process-wide merge, or transparent mode, turned on',
+  usage,
+  help: `Runs COMMAND with process-wide merge (PR_SET_MEMORY_MERGE) turned on. On Linux 6.7+ the setting
+passes through exec to any command; before that, node commands get it through
+-r node-ksm/register, and other commands cannot.
+
+Exits with the command's exit code, 128 + N if signal N ended it, 126 if it cannot be executed,
+127 if it is not found. SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to ksm are
+passed on to COMMAND (its process, not its children), once each; ksm waits for it to end. When
+none of stdin, stdout, stderr is a terminal (systemd, docker without -t, CI), COMMAND runs in a
+process group of its own, so a signal sent to ksm's group reaches it once, through ksm. When
+one is, COMMAND stays in the terminal's foreground group to read it: Ctrl-C (SIGINT) and
+Ctrl-\\ (SIGQUIT) reach it from the terminal, so ksm does not pass those two on (there, send
+them to COMMAND or to the group, not to ksm alone). Without a terminal, a SIGKILL to ksm's group
+does not reach COMMAND: stop ksm with a signal it can pass on.
+
+Options:
+  --buffers   transparent mode instead: in every node process COMMAND starts (directly, or
+              through a shell or npm), Buffers of at least NODE_KSM_BUFFER_THRESHOLD bytes
+              (default 4096) come from page-aligned mergeable memory, so identical copies
+              merge whole. Needs KSM, not process-wide merge: any kernel with CONFIG_KSM.`,
+  run(args, { out, err }) {
+    // ksm's own options come before the command; everything from the command on is its own.
+    let buffers = false;
+    let at = 0;
+    for (; at < args.length && args[at].startsWith('-'); at++) {
+      const option = args[at];
+      if (option === '--') {
+        at++;
+        break;
+      }
+      if (option === '--help' || option === '-h') return out.write(`${helpText(runCommand)}\n`), 0;
+      if (option !== '--buffers') throw new UsageError(`unknown option "${option}"`, usage);
+      buffers = true;
+    }
+    const command = args.slice(at);
+    if (command.length === 0) throw new UsageError('run needs a command', usage);
+    return runWithMerge(command[0], command.slice(1), err, { buffers });
+  },
+};

@@ -1,7 +1,11 @@
+// `ksm watch`: the figures refreshed live, redrawn in place on a terminal, a line a refresh for logs.
 import { watch, type KsmSnapshot } from '../watch.js';
+import { untilCtrlC, UsageError, withOptions } from './command.js';
 import { formatBytes, formatCount, jsonForTerminal, sparkline } from './format.js';
 import { Screen } from './screen.js';
 import { describeSystem } from './status.js';
+
+const usage = 'ksm watch [--interval SECONDS] [--count N] [--json]';
 
 // Saved bytes kept for the sparkline: more than any terminal is wide; it shows what fits.
 const HISTORY = 500;
@@ -69,3 +73,33 @@ export async function watchView({ intervalSeconds, count = Infinity, json = fals
     screen?.close();
   }
 }
+
+export const watchCommand = withOptions({
+  name: 'watch',
+  summary: 'the same, live, with the saved memory over time',
+  usage,
+  help: `The KSM figures refreshed in place, fitted to the terminal's width, with the saved memory as a
+sparkline. When the output is not a terminal, one line a refresh for logs: an ISO time, then
+saved= (human-readable), pages_sharing= (its change), pages_shared=, full_scans=, run=; for
+programs, use --json. Ctrl-C ends it.
+
+Options:
+  -i, --interval SECONDS   time between refreshes (default 2)
+  --count N                end after N refreshes
+  --json                   one JSON object a line, terminal or not: { time (ISO 8601),
+                           system (as ksm status --json), delta (the counters' change since
+                           the last refresh) }`,
+  options: { interval: { type: 'string', short: 'i' }, count: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values, { out }) {
+    const interval = values.interval === undefined ? 2 : Number(values.interval);
+    if (!(interval >= 0.1 && interval <= 86_400)) {
+      throw new UsageError(`--interval must be a number of seconds from 0.1 to 86400, not "${values.interval}"`, usage);
+    }
+    if (values.count !== undefined && !/^[1-9]\d{0,14}$/.test(values.count)) {
+      throw new UsageError(`--count must be a whole number of refreshes, 1 or more, not "${values.count}"`, usage);
+    }
+    await untilCtrlC((signal) => watchView({ intervalSeconds: interval,
+      count: values.count === undefined ? undefined : Number(values.count), json: values.json, signal }, out));
+    return 0;
+  },
+});
