@@ -1,10 +1,9 @@
-#include "binding/exports.h"
-
 #include <sys/mman.h>
 
 #include <atomic>
 #include <cerrno>
 
+#include "binding/exports.h"
 #include "binding/js_values.h"
 #include "binding/v8_bridge.h"
 #include "core/allocator.h"

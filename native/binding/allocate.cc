@@ -13,11 +13,10 @@
 // and re-wrapped or not) is gone. That deleter is the only way back to FreeBlock; from the
 // moment the store exists, no error path frees the block. V8's API is reached through
 // v8_bridge.h.
-#include "binding/exports.h"
-
 #include <cmath>
 #include <vector>
 
+#include "binding/exports.h"
 #include "binding/js_values.h"
 #include "binding/v8_bridge.h"
 #include "core/allocator.h"
@@ -40,7 +39,8 @@ void ReleaseBlock(void* data, size_t length, void* arena) {
 // 2^32 up to Node 21, 2^53 - 1 from Node 22.
 // Asked once: one process runs one Node.
 double MaxArrayBufferLength(Napi::Env env) {
-  static const double limit = Napi::VersionManagement::GetNodeVersion(env)->major >= 22 ? kMaxSafeInteger : 4294967296.0;
+  static const double limit =
+      Napi::VersionManagement::GetNodeVersion(env)->major >= 22 ? kMaxSafeInteger : 4294967296.0;
   return limit;
 }
 

@@ -1,9 +1,8 @@
-#include "binding/exports.h"
-
 #include <cerrno>
 #include <cstdint>
 #include <vector>
 
+#include "binding/exports.h"
 #include "binding/js_values.h"
 #include "core/kpageflags.h"
 #include "core/linux_abi.h"

@@ -1,5 +1,3 @@
-#include "binding/exports.h"
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -7,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "binding/exports.h"
 #include "binding/js_values.h"
 #include "core/duplicate_count.h"
 #include "core/process_pages.h"
@@ -65,8 +64,9 @@ class PageScanner : public Napi::ObjectWrap<PageScanner> {
 // the scanner's on the JavaScript thread, so scans of several processes may run at once.
 class ScanWorker : public Napi::AsyncWorker {
  public:
-  ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, uint32_t process, std::shared_ptr<ProcFile> pagemap,
-             std::shared_ptr<ProcFile> mem, std::shared_ptr<ProcFile> kpageflags, std::vector<ScanRange> ranges)
+  ScanWorker(Napi::Env env, PageScanner* scanner, Napi::Object self, uint32_t process,
+             std::shared_ptr<ProcFile> pagemap, std::shared_ptr<ProcFile> mem, std::shared_ptr<ProcFile> kpageflags,
+             std::vector<ScanRange> ranges)
       : Napi::AsyncWorker(env, "ksm:estimate-scan"), deferred_(Napi::Promise::Deferred::New(env)),
         self_(Napi::Persistent(self)), scanner_(scanner), process_(process), pagemap_(std::move(pagemap)),
         mem_(std::move(mem)), kpageflags_(std::move(kpageflags)), ranges_(std::move(ranges)) {}

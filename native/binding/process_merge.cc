@@ -1,9 +1,8 @@
-#include "binding/exports.h"
-
 #include <sys/prctl.h>
 
 #include <cerrno>
 
+#include "binding/exports.h"
 #include "binding/js_values.h"
 #include "core/allocator.h"
 #include "core/heap_marks.h"

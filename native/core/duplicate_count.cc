@@ -26,7 +26,8 @@ std::vector<double> CountDuplicates(std::vector<PageRecord>* records, const Coun
   std::sort(records->begin(), records->end(), [](const PageRecord& a, const PageRecord& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.process < b.process;
   });
-  std::vector<double> out(std::size(kChoices) * kChoiceValues + size_t{settings.processes} * settings.kinds * kKindValues);
+  std::vector<double> out(std::size(kChoices) * kChoiceValues +
+                          size_t{settings.processes} * settings.kinds * kKindValues);
   double* choices = out.data();
   double* kinds = out.data() + std::size(kChoices) * kChoiceValues;
   const std::vector<PageRecord>& all = *records;

@@ -3,9 +3,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
+#include <iterator>
 #include <mutex>
 #include <new>
-#include <iterator>
 #include <utility>
 #include <vector>
 

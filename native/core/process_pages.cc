@@ -47,7 +47,8 @@ class Scan {
     while (done < pending_.size()) {
       // One pread for each run of adjacent pages.
       size_t run = 1;
-      while (done + run < pending_.size() && pending_[done + run].address == pending_[done].address + run * page_) run++;
+      while (done + run < pending_.size() && pending_[done + run].address == pending_[done].address + run * page_)
+        run++;
       uint8_t* into = buffer_.data() + done * page_;
       const ssize_t got = pread(mem_.fd(), into, run * page_, static_cast<off_t>(pending_[done].address));
       if (got < 0) {
@@ -139,8 +140,8 @@ ScanOutcome ScanProcessPages(const ProcFile& pagemap, const ProcFile& mem, const
   uint32_t reads = 0;
   for (const ScanRange& range : ranges) {
     regions.clear();
-    const RegionScan found = region_scan ? PresentAnonymousRegions(pagemap, range.begin, range.end, &regions)
-                                         : RegionScan::kUnsupported;
+    const RegionScan found =
+        region_scan ? PresentAnonymousRegions(pagemap, range.begin, range.end, &regions) : RegionScan::kUnsupported;
     if (found == RegionScan::kFailed) {
       scan.Fail("ioctl");
       return scan.outcome();
