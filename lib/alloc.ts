@@ -71,7 +71,8 @@ const bufferAllocUnsafe = Buffer.allocUnsafe;
 // The class Node makes its Buffers with (Buffer[Symbol.species], a Uint8Array whose prototype is
 // Buffer.prototype): a Buffer over an ArrayBuffer without Buffer.from's argument dispatch, which
 // transparent mode pays for on each Buffer it places. Buffer.from where a Node has no such class.
-const Species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as (new (memory: ArrayBuffer) => Buffer) | undefined;
+const Species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as
+  (new (memory: ArrayBuffer) => Buffer) | undefined;
 const wrap: (memory: ArrayBuffer) => Buffer = typeof Species === 'function' && Species.prototype === Buffer.prototype
   ? (memory) => new Species(memory)
   : (memory) => Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
@@ -136,7 +137,8 @@ export function allocMergeable(size: number, fill?: string | Uint8Array | number
  * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
  * Security section.
  */
-export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer, encoding: BufferEncoding = 'utf8'): Buffer {
+export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer,
+  encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
   validateFromData(data);
   if (typeof data === 'string') {

@@ -48,10 +48,12 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
 }
 
 /** One of `choices`, as Node's ERR_INVALID_ARG_VALUE says it. */
-export function validateOneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): asserts value is T {
+export function validateOneOf<T extends string>(value: unknown, name: string,
+  choices: readonly T[]): asserts value is T {
   if (choices.includes(value as T)) return;
   const list = choices.map((choice) => `'${choice}'`).join(', ');
-  throw invalidArgValue(`The property '${name}' must be one of: ${list}. Received ${inspect(value)}`, 'ERR_INVALID_ARG_VALUE');
+  throw invalidArgValue(`The property '${name}' must be one of: ${list}. Received ${inspect(value)}`,
+    'ERR_INVALID_ARG_VALUE');
 }
 
 /** An options argument: undefined or a plain object. */
@@ -150,7 +152,9 @@ export const LONGEST_TIMER_MS = 2 ** 31 - 1;
 export function validateInterval(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw invalidArgType('interval', 'of type number', value);
-  if (!(value >= 10 && value <= LONGEST_TIMER_MS)) throw outOfRange('interval', `>= 10 && <= ${LONGEST_TIMER_MS} (milliseconds)`, value);
+  if (!(value >= 10 && value <= LONGEST_TIMER_MS)) {
+    throw outOfRange('interval', `>= 10 && <= ${LONGEST_TIMER_MS} (milliseconds)`, value);
+  }
   return value;
 }
 
@@ -214,7 +218,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** A prom-client Registry, or undefined for its default one. */
 export function validateRegistry(registry: unknown): void {
-  if (registry !== undefined && typeof (registry as { registerMetric?: unknown } | null)?.registerMetric !== 'function') {
+  if (registry !== undefined &&
+    typeof (registry as { registerMetric?: unknown } | null)?.registerMetric !== 'function') {
     throw invalidArgType('registry', 'a prom-client Registry', registry);
   }
 }
@@ -225,14 +230,14 @@ export function validateMetricsOptions(options: unknown): { prefix: string; labe
   if (typeof prefix !== 'string') throw invalidArgType('options.prefix', 'of type string', prefix);
   // Empty is allowed: the names are then node_exporter's own without its node_ksmd_ (pages_sharing).
   if (!/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
-    throw invalidArgValue(`The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or be empty. Received ${JSON.stringify(prefix)}`,
-      'ERR_INVALID_ARG_VALUE');
+    throw invalidArgValue('The "options.prefix" must start a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) ' +
+      `or be empty. Received ${JSON.stringify(prefix)}`, 'ERR_INVALID_ARG_VALUE');
   }
   const given = validateOptions<Record<string, unknown>>(labels, 'options.labels');
   for (const [name, value] of Object.entries(given)) {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__') || name === 'reason') {
-      throw invalidArgValue(`The label name ${JSON.stringify(name)} in "options.labels" is not a valid Prometheus label ` +
-        'name, or is reserved ("__" prefix, "reason")', 'ERR_INVALID_ARG_VALUE');
+      throw invalidArgValue(`The label name ${JSON.stringify(name)} in "options.labels" is not a valid ` +
+        'Prometheus label name, or is reserved ("__" prefix, "reason")', 'ERR_INVALID_ARG_VALUE');
     }
     if (typeof value !== 'string') throw invalidArgType(`options.labels.${name}`, 'of type string', value);
   }

@@ -9,7 +9,8 @@ import { types } from 'node:util';
 
 const { getPrototypeOf, getOwnPropertyDescriptor, hasOwn } = Object;
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
-const intrinsic = (name: string) => getOwnPropertyDescriptor(TypedArrayPrototype, name)?.get as (this: unknown) => number;
+const intrinsic = (name: string) =>
+  getOwnPropertyDescriptor(TypedArrayPrototype, name)?.get as (this: unknown) => number;
 const typedArrayLength = intrinsic('length');
 const typedArrayByteLength = intrinsic('byteLength');
 const objectValueOf = Object.prototype.valueOf;
@@ -21,12 +22,14 @@ const arrayIteratorNext = ArrayIteratorPrototype.next;
 const numberTypedArrayPrototypes = new Set<object>([
   Buffer.prototype, Uint8Array.prototype, Int8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype,
   Uint16Array.prototype, Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype, Float64Array.prototype,
-  ...('Float16Array' in globalThis ? [(globalThis as unknown as { Float16Array: { prototype: object } }).Float16Array.prototype] : []),
+  ...('Float16Array' in globalThis
+    ? [(globalThis as unknown as { Float16Array: { prototype: object } }).Float16Array.prototype] : []),
 ]);
 
 /** Object.prototype.valueOf, unpatched: Node's from() converts through valueOf() first, and it returns the object itself. */
 const valueOfIsOwn = (value: object): boolean =>
-  !hasOwn(value, 'valueOf') && (value as { valueOf: unknown }).valueOf === objectValueOf && Object.prototype.valueOf === objectValueOf;
+  !hasOwn(value, 'valueOf') && (value as { valueOf: unknown }).valueOf === objectValueOf &&
+    Object.prototype.valueOf === objectValueOf;
 
 function plainArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && !types.isProxy(value) && getPrototypeOf(value) === Array.prototype &&

@@ -228,7 +228,8 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const scanner = callAddon((addon) => new addon.PageScanner());
   const processes = pids.map((pid): EstimatedProcess => ({ pid, command: readProcessCommand(pid), state: 'scanned',
     processWideMerge: undefined, ...emptyCounts(),
-    byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as Record<MappingKind, PageCounts> }));
+    byKind: Object.fromEntries(MAPPING_KINDS.map((kind) => [kind, emptyCounts()])) as
+      Record<MappingKind, PageCounts> }));
   let pagesScanned = 0;
   // Two processes at a time: while the kernel copies one's pages on one thread, another hashes.
   await pool(pids.keys(), READERS, (index, check) => readProcess(scanner, processes[index], index, {
@@ -246,7 +247,8 @@ export async function estimate(options?: EstimateOptions): Promise<Estimate> {
 
 function summarize(counts: Float64Array, processes: EstimatedProcess[],
   { page, maxPageSharing, useZeroPages }: { page: number; maxPageSharing: number; useZeroPages: boolean }): Estimate {
-  const markedByAppUnknown = processes.filter((p) => p.state === 'scanned' && p.processWideMerge !== false).map((p) => p.pid);
+  const markedByAppUnknown = processes.filter((p) => p.state === 'scanned' && p.processWideMerge !== false)
+    .map((p) => p.pid);
   const saving = Object.fromEntries(CHOICES.map((choice, c) => {
     const [pagesSharing, pagesShared, zeroPages] = counts.subarray(c * CHOICE_VALUES, (c + 1) * CHOICE_VALUES);
     return [choice, { pagesSharing, pagesShared, zeroPages, bytes: (pagesSharing + zeroPages) * page }];

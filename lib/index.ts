@@ -1,7 +1,8 @@
 // The package's API: re-exports only. Types are the reference (dist/index.d.ts).
 export { areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange } from './advise.js';
 export {
-  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions, type ReadFileMergeableSyncOptions,
+  allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions,
+  type ReadFileMergeableSyncOptions,
 } from './alloc.js';
 export { capabilities, type Capabilities } from './capabilities.js';
 export {

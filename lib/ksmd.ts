@@ -102,7 +102,8 @@ function putBack(written: readonly (readonly [Key, string])[], previous: Partial
     try {
       write(key, String(previous[key]));
     } catch (error) {
-      failures.push({ setting: key, value: asRead(value), previous: previous[key] as number | string, error: error as Error });
+      failures.push({ setting: key, value: asRead(value), previous: previous[key] as number | string,
+        error: error as Error });
     }
   }
   return failures;
@@ -154,7 +155,8 @@ function apply(given: Partial<KsmdSettings>): Applied {
   } catch (error) {
     throw withRollbackFailures(error, putBack(written, previous));
   }
-  return { written, previous: Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings> };
+  return { written,
+    previous: Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings> };
 }
 
 /**

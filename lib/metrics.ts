@@ -83,7 +83,8 @@ export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOpti
   const reported = { ...system(), ...self() } as Record<string, unknown>;
 
   type Read = [key: string, value: () => number | boolean | undefined];
-  const metric = (kind: 'Gauge' | 'Counter', name: string, help: string, aggregator: Aggregator, [key, value]: Read) => {
+  const metric = (kind: 'Gauge' | 'Counter', name: string, help: string, aggregator: Aggregator,
+    [key, value]: Read) => {
     if (reported[key] === undefined) return;
     new client[kind]({
       name: prefix + name,
@@ -106,26 +107,35 @@ export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOpti
   }];
   const fromSelf = (key: keyof ProcessStats): Read => [key, () => self()[key]];
 
-  metric('Gauge', 'run', 'ksmd state: 0 stopped, 1 merging, 2 stopped after unmerging everything', 'first', fromSystem('run'));
+  metric('Gauge', 'run', 'ksmd state: 0 stopped, 1 merging, 2 stopped after unmerging everything', 'first',
+    fromSystem('run'));
   metric('Gauge', 'pages_to_scan', 'Pages ksmd scans in each batch', 'first', fromSystem('pagesToScan'));
-  metric('Gauge', 'sleep_seconds', 'Seconds ksmd sleeps between batches', 'first', fromSystem('sleepMillisecs', 1 / 1000));
-  metric('Gauge', 'pages_shared', 'KSM pages in use: one per distinct merged content', 'first', fromSystem('pagesShared'));
+  metric('Gauge', 'sleep_seconds', 'Seconds ksmd sleeps between batches', 'first',
+    fromSystem('sleepMillisecs', 1 / 1000));
+  metric('Gauge', 'pages_shared', 'KSM pages in use: one per distinct merged content', 'first',
+    fromSystem('pagesShared'));
   metric('Gauge', 'pages_sharing', 'Extra mappings of KSM pages: the pages saved', 'first', fromSystem('pagesSharing'));
-  metric('Gauge', 'pages_unshared', 'Mergeable pages that are unique, checked repeatedly', 'first', fromSystem('pagesUnshared'));
+  metric('Gauge', 'pages_unshared', 'Mergeable pages that are unique, checked repeatedly', 'first',
+    fromSystem('pagesUnshared'));
   metric('Gauge', 'pages_volatile', 'Mergeable pages changing too fast to merge', 'first', fromSystem('pagesVolatile'));
-  metric('Gauge', 'saved_bytes', 'Bytes saved system-wide: pages_sharing times the page size', 'first', fromSystem('savedBytes'));
-  metric('Gauge', 'general_profit_bytes', 'Bytes saved system-wide, net of KSM metadata', 'first', fromSystem('generalProfit'));
-  metric('Counter', 'full_scans_total', 'Completed ksmd passes over all mergeable memory', 'max', fromSystem('fullScans'));
+  metric('Gauge', 'saved_bytes', 'Bytes saved system-wide: pages_sharing times the page size', 'first',
+    fromSystem('savedBytes'));
+  metric('Gauge', 'general_profit_bytes', 'Bytes saved system-wide, net of KSM metadata', 'first',
+    fromSystem('generalProfit'));
+  metric('Counter', 'full_scans_total', 'Completed ksmd passes over all mergeable memory', 'max',
+    fromSystem('fullScans'));
   metric('Counter', 'pages_scanned_total', 'Pages ksmd has scanned', 'max', fromSystem('pagesScanned'));
   metric('Gauge', 'process_merging_pages', 'Pages of this process currently merged', 'sum', fromSelf('mergingPages'));
-  metric('Gauge', 'process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', 'sum', fromSelf('profitBytes'));
+  metric('Gauge', 'process_profit_bytes', 'Bytes KSM saves for this process, net of metadata', 'sum',
+    fromSelf('profitBytes'));
   metric('Gauge', 'process_merge_any', '1 when process-wide merge is on for this process', 'sum', fromSelf('mergeAny'));
 
   if (transparentModeStats().enabled) transparentModeCounters(client, registers, prefix, labels);
 }
 
 /** Counters of what transparent mode placed and left, read from its tallies when scraped. */
-function transparentModeCounters(client: PromClient, registers: Registry[], prefix: string, labels: Record<string, string>): void {
+function transparentModeCounters(client: PromClient, registers: Registry[], prefix: string,
+  labels: Record<string, string>): void {
   const labelNames = Object.keys(labels);
   for (const unit of ['buffers', 'bytes'] as const) {
     new client.Counter({
@@ -145,11 +155,14 @@ function transparentModeCounters(client: PromClient, registers: Registry[], pref
       registers,
       collect() {
         this.reset();
-        for (const [reason, tally] of Object.entries(transparentModeStats().left)) this.inc({ ...labels, reason }, tally[unit]);
+        for (const [reason, tally] of Object.entries(transparentModeStats().left)) {
+          this.inc({ ...labels, reason }, tally[unit]);
+        }
       },
     });
   }
-  const classGauge = (name: string, help: string, extra: string[], set: (gauge: InstanceType<PromClient['Gauge']>, state: TransparentModeClass, pages: string) => void) =>
+  const classGauge = (name: string, help: string, extra: string[],
+    set: (gauge: InstanceType<PromClient['Gauge']>, state: TransparentModeClass, pages: string) => void) =>
     new client.Gauge({
       name: prefix + name,
       help,
@@ -160,9 +173,11 @@ function transparentModeCounters(client: PromClient, registers: Registry[], pref
         for (const state of transparentModeStats().classes) set(this, state, classLabel(state));
       },
     });
-  classGauge('transparent_class_placing', 'Whether transparent mode places Buffers of these pages now (1) or not (0), and why', ['reason'],
+  classGauge('transparent_class_placing',
+    'Whether transparent mode places Buffers of these pages now (1) or not (0), and why', ['reason'],
     (gauge, state, pages) => gauge.set({ ...labels, pages, reason: state.reason }, state.placing ? 1 : 0));
-  classGauge('transparent_class_merged_ratio', 'Share of the sampled pages of placed Buffers of these pages that ksmd merged', [],
+  classGauge('transparent_class_merged_ratio',
+    'Share of the sampled pages of placed Buffers of these pages that ksmd merged', [],
     (gauge, state, pages) => {
       if (state.mergedShare !== undefined) gauge.set({ ...labels, pages }, state.mergedShare);
     });

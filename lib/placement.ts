@@ -112,7 +112,8 @@ function sample(epoch: number): ClassEvidence[] | undefined {
   const values = addon().sampleAllocator(epoch, SAMPLE_PAGES);
   if (Number.isNaN(values[3])) return undefined;
   return Array.from({ length: CLASS_COUNT }, (_, i) => ({
-    liveBytes: values[i * 5 + 1], livePages: values[i * 5 + 2], sampledPages: values[i * 5 + 3], mergedPages: values[i * 5 + 4],
+    liveBytes: values[i * 5 + 1], livePages: values[i * 5 + 2], sampledPages: values[i * 5 + 3],
+    mergedPages: values[i * 5 + 4],
   }));
 }
 
@@ -150,7 +151,8 @@ export function startPlacement(wanted: Placement): void {
   ksmdRunning = false;
   epochs = [];
   // Every class is placed (once ksmd runs) until it has been judged.
-  publish(Array.from({ length: CLASS_COUNT }, () => initial(true, wanted === 'always' ? 'always' : 'awaitingEvidence')));
+  publish(Array.from({ length: CLASS_COUNT },
+    () => initial(true, wanted === 'always' ? 'always' : 'awaitingEvidence')));
   if (wanted === 'always') return;
   checkNow();
   timer = setInterval(checkNow, CHECK_INTERVAL_MS).unref();

@@ -31,8 +31,8 @@ function bufferThreshold(DEFAULT_THRESHOLD: number): number {
   if (text === undefined || text === '') return DEFAULT_THRESHOLD;
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (Number.isSafeInteger(value) && value >= 1 && value <= constants.MAX_LENGTH) return value;
-  warn(`NODE_KSM_BUFFER_THRESHOLD=${JSON.stringify(text)} is not a whole number of bytes from 1 to buffer.constants.MAX_LENGTH: ` +
-    `using ${DEFAULT_THRESHOLD}`);
+  warn(`NODE_KSM_BUFFER_THRESHOLD=${JSON.stringify(text)} is not a whole number of bytes from 1 to ` +
+    `buffer.constants.MAX_LENGTH: using ${DEFAULT_THRESHOLD}`);
   return DEFAULT_THRESHOLD;
 }
 
@@ -61,5 +61,6 @@ if (setting === '1') {
   }
 } else if (setting !== undefined && setting !== '' && setting !== '0') {
   warn(`NODE_KSM_MERGE=${JSON.stringify(setting)} is not a value node-ksm knows ` +
-    '(1 turns process-wide merge on, buffers turns transparent mode on; 0 or unset leaves both off): nothing was changed');
+    '(1 turns process-wide merge on, buffers turns transparent mode on; 0 or unset leaves both off): ' +
+    'nothing was changed');
 }

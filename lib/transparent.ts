@@ -108,7 +108,8 @@ const count = (into: BufferTally, bytes: number): void => {
 
 type Left = TransparentModeStats['left'];
 type Reason = keyof Left;
-const noneLeft = (): Left => ({ belowThreshold: tally(), notPlacing: tally(), fallback: tally(), otherArguments: tally() });
+const noneLeft = (): Left => ({ belowThreshold: tally(), notPlacing: tally(), fallback: tally(),
+  otherArguments: tally() });
 const tallies = () => Array.from({ length: CLASS_COUNT }, tally);
 
 let threshold = DEFAULT_THRESHOLD;
@@ -252,7 +253,8 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
     let at = 0;
     for (let i = 0; i < parts.items.length && at < size; i++) {
       const bytes = Math.min(parts.lengths[i], size - at);
-      const item = bytes === parts.lengths[i] ? parts.items[i] : Reflect.apply(typedArraySubarray, parts.items[i], [0, bytes]);
+      const item = bytes === parts.lengths[i] ? parts.items[i]
+        : Reflect.apply(typedArraySubarray, parts.items[i], [0, bytes]);
       Reflect.apply(typedArraySet, buffer, [item, at]);
       at += bytes;
     }
@@ -281,20 +283,22 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
  * README's Security section.
  */
 export function enableTransparentMode(options?: TransparentModeOptions): void {
-  const { threshold: wanted = DEFAULT_THRESHOLD, placement = 'adaptive' } = validateOptions<TransparentModeOptions>(options);
+  const { threshold: wanted = DEFAULT_THRESHOLD, placement = 'adaptive' } =
+    validateOptions<TransparentModeOptions>(options);
   validateInteger(wanted, 'options.threshold', 1, constants.MAX_LENGTH);
   validateOneOf(placement, 'options.placement', PLACEMENTS);
   // Fails here, not at the first Buffer, where the addon or KSM is missing.
   if (allocatePageAligned(1) === null) {
-    throw new KsmUnsupportedError(['this runtime refuses ArrayBuffers over memory from outside its heap (the V8 sandbox), ' +
-      'so Buffers cannot be placed in mergeable memory']);
+    throw new KsmUnsupportedError(['this runtime refuses ArrayBuffers over memory from outside its heap ' +
+      '(the V8 sandbox), so Buffers cannot be placed in mergeable memory']);
   }
   threshold = wanted;
   page = pageSize();
   if (placement !== placementMode() || installed === undefined) startPlacement(placement);
   if (installed !== undefined) return;
   // What is on Buffer now, unless it is a wrapper of ours an app put back after a disable.
-  const node = Object.fromEntries(FACTORIES.map((key) => [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
+  const node = Object.fromEntries(FACTORIES.map((key) =>
+    [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
   installed = { node, ...wrapFactories(node, zeroFillBuffers()) };
   left = noneLeft();
   placedByClass = tallies();
@@ -324,7 +328,8 @@ export function transparentModeStats(): TransparentModeStats {
     enabled: installed !== undefined,
     threshold,
     placement: placementMode(),
-    placed: placedByClass.reduce((sum, counted) => ({ buffers: sum.buffers + counted.buffers, bytes: sum.bytes + counted.bytes }), tally()),
+    placed: placedByClass.reduce((sum, counted) =>
+      ({ buffers: sum.buffers + counted.buffers, bytes: sum.bytes + counted.bytes }), tally()),
     left: Object.fromEntries(Object.entries(left).map(([reason, counted]) => [reason, copy(counted)])) as Left,
     classes: placementClasses().map((state, i) => ({
       ...classPages(i),

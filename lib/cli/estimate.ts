@@ -35,10 +35,12 @@ function stateNote(entry: EstimatedProcess, root: boolean): string | undefined {
 export function describeEstimate(result: Estimate, { columns, root }: { columns?: number; root: boolean }): string {
   const { total, saving } = result;
   const scanned = result.processes.filter((p) => p.state === 'scanned');
-  const merged = total.merged === undefined ? 'unknown without root (frame numbers are hidden)' : formatCount(total.merged);
+  const merged = total.merged === undefined ? 'unknown without root (frame numbers are hidden)'
+    : formatCount(total.merged);
   const lines = [
-    `Read ${scanned.length} of ${result.processes.length} processes: ${formatBytes(total.pages * result.pageSize)} of ` +
-      `private anonymous memory, ${formatCount(total.pages)} pages (${formatCount(total.zeroPages)} zero-filled).`,
+    `Read ${scanned.length} of ${result.processes.length} processes: ` +
+      `${formatBytes(total.pages * result.pageSize)} of private anonymous memory, ${formatCount(total.pages)} ` +
+      `pages (${formatCount(total.zeroPages)} zero-filled).`,
     `Duplicates: ${formatCount(total.duplicates)} pages have a twin (${formatCount(total.twinsWithin)} in their own ` +
       `process, ${formatCount(total.twinsAcross)} in another). Merged now: ${merged}.`,
     '',
@@ -51,8 +53,10 @@ export function describeEstimate(result: Estimate, { columns, root }: { columns?
     '',
   ];
   const rows = result.processes.map((p) => p.state === 'scanned'
-    ? [String(p.pid), formatCount(p.pages), formatCount(p.duplicates), p.merged === undefined ? '-' : formatCount(p.merged),
-      p.processWideMerge ? 'yes' : p.processWideMerge === false ? 'no' : '?', duplicatesByKind(p), escapeForTerminal(p.command)]
+    ? [String(p.pid), formatCount(p.pages), formatCount(p.duplicates),
+      p.merged === undefined ? '-' : formatCount(p.merged),
+      p.processWideMerge ? 'yes' : p.processWideMerge === false ? 'no' : '?', duplicatesByKind(p),
+      escapeForTerminal(p.command)]
     : [String(p.pid), '-', '-', '-', '-', p.state, escapeForTerminal(p.command)]);
   const text = table(['PID', 'PAGES', 'DUPLICATES', 'MERGED', 'WIDE', 'DUPLICATES IN', 'COMMAND'], rows, [0, 1, 2, 3]);
   lines.push(fitLines(text, columns));
@@ -76,7 +80,8 @@ export interface EstimateViewOptions {
 export async function estimateView(options: EstimateViewOptions, out: NodeJS.WriteStream,
   err: NodeJS.WriteStream): Promise<string> {
   const progress = err.isTTY
-    ? ({ index, processes, pid, pagesScanned }: { index: number; processes: number; pid: number; pagesScanned: number }) => {
+    ? ({ index, processes, pid, pagesScanned }:
+      { index: number; processes: number; pid: number; pagesScanned: number }) => {
       err.write(`\r\x1b[Kreading ${index + 1}/${processes} (pid ${pid}): ${formatCount(pagesScanned)} pages`);
     }
     : undefined;

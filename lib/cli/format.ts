@@ -19,7 +19,8 @@ export function formatCount(value: number | undefined): string {
 /** Columns padded to their widest cell; `right` lists the columns to align right. */
 export function table(header: string[], rows: string[][], right: number[] = []): string {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+  const line = (row: string[]) => row
+    .map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
     .join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
@@ -59,7 +60,8 @@ export function escapeForTerminal(text: string): string {
  * JSON escape (`\u009b`): the same JSON to a parser, and nothing raw for a terminal showing it.
  */
 export function jsonForTerminal(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent)
+    .replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The text cut to `width` characters, '…' in the last one where it was longer; whole code points. */

@@ -48,7 +48,8 @@ async function dispatch(argv: string[], streams: Streams): Promise<number> {
 }
 
 /** Runs the ksm command line; resolves with the exit code. */
-export async function main(argv: string[], streams: Streams = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(argv: string[],
+  streams: Streams = { out: process.stdout, err: process.stderr }): Promise<number> {
   try {
     return await dispatch(argv, streams);
   } catch (error) {

@@ -68,7 +68,8 @@ async function runWithMerge(command: string, args: string[], err: NodeJS.WriteSt
  * ksm's group, the terminal's foreground job, to read from it: then the terminal's own signals
  * reach it directly and are not passed on.
  */
-function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, err: NodeJS.WriteStream): Promise<number> {
+function spawnAndWait(command: string, args: string[], env: NodeJS.ProcessEnv,
+  err: NodeJS.WriteStream): Promise<number> {
   const terminal = [0, 1, 2].some((fd) => tty.isatty(fd));
   const cannotStart = (error: NodeJS.ErrnoException) => {
     err.write(`ksm run: cannot start "${command}": ${error.message}\n`);

@@ -13,8 +13,8 @@ export function describeSystem(system: SystemStats): string {
   const state = system.run === undefined ? 'unknown' : RUN_STATES[system.run] ?? `run=${system.run}`;
   const advisor = system.advisorMode && system.advisorMode !== 'none' ? `, advisor ${system.advisorMode}` : '';
   return [
-    `ksmd:     ${state} (pages_to_scan ${formatCount(system.pagesToScan)}, sleep ${formatCount(system.sleepMillisecs)} ms` +
-      `${advisor}), ${formatCount(system.fullScans)} full scans`,
+    `ksmd:     ${state} (pages_to_scan ${formatCount(system.pagesToScan)}, ` +
+      `sleep ${formatCount(system.sleepMillisecs)} ms${advisor}), ${formatCount(system.fullScans)} full scans`,
     `saved:    ${formatBytes(system.savedBytes)}, general profit ${formatBytes(system.generalProfit)}`,
     `sharing:  pages_sharing ${formatCount(system.pagesSharing)} on pages_shared ${formatCount(system.pagesShared)}, ` +
       `ratio ${system.sharingRatio?.toFixed(2) ?? '-'}`,

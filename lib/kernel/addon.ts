@@ -55,7 +55,8 @@ export interface PageScanner {
   scan(session: number, ranges: Float64Array): Promise<ScanResult>;
   /** Closes the session; keep false drops what was read of its process. */
   end(session: number, keep: boolean): void;
-  count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }): Promise<Float64Array>;
+  count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }):
+    Promise<Float64Array>;
 }
 
 /** How count()'s Float64Array is laid out (native/core/duplicate_count.h): per choice, in this
@@ -120,7 +121,8 @@ function probeKsm(loaded: Addon): string | undefined {
       'answers EINVAL; use a kernel with CONFIG_KSM=y';
   }
   if (err === os.constants.errno.EPERM || err === os.constants.errno.ENOSYS) {
-    return `a seccomp filter blocks madvise(MADV_MERGEABLE) (${err === os.constants.errno.EPERM ? 'EPERM' : 'ENOSYS'}); ` +
+    return 'a seccomp filter blocks madvise(MADV_MERGEABLE) ' +
+      `(${err === os.constants.errno.EPERM ? 'EPERM' : 'ENOSYS'}); ` +
       'run without the container runtime\'s seccomp profile, or one that allows madvise';
   }
   return undefined;
@@ -129,7 +131,8 @@ function probeKsm(loaded: Addon): string | undefined {
 /** Why the install step left no addon, as it recorded it; undefined if it recorded nothing. */
 function recordedInstallError(): string | undefined {
   try {
-    const recorded = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'install-error.json'), 'utf8')) as { reason?: unknown };
+    const recorded = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'install-error.json'), 'utf8')) as
+      { reason?: unknown };
     if (typeof recorded.reason === 'string') return recorded.reason;
   } catch {
     // No record: the install step did not run, or left an addon.
@@ -140,9 +143,10 @@ function recordedInstallError(): string | undefined {
 /** Why there is no addon at all: no prebuild fits, and the install script never ran to compile one. */
 function notBuiltReason(target: string): string {
   return 'the native addon was never built: node-ksm\'s install script did not run (npm --ignore-scripts, or a ' +
-    'package manager that runs dependencies\' build scripts only when allowed), and the package has no prebuilt addon ' +
-    `for ${target}; allow the script (npm: "npm approve-scripts node-ksm", which writes package.json's allowScripts; ` +
-    'pnpm: "pnpm approve-builds"; bun: add "node-ksm" to package.json\'s trustedDependencies), then run "npm rebuild node-ksm"';
+    'package manager that runs dependencies\' build scripts only when allowed), and the package has no prebuilt ' +
+    `addon for ${target}; allow the script (npm: "npm approve-scripts node-ksm", which writes package.json's ` +
+    'allowScripts; pnpm: "pnpm approve-builds"; bun: add "node-ksm" to package.json\'s trustedDependencies), then ' +
+    'run "npm rebuild node-ksm"';
 }
 
 /**

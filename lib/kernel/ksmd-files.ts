@@ -15,7 +15,9 @@ let presentFiles: Set<string> | undefined;
 function ksmdFiles(): Set<string> {
   if (presentFiles) return presentFiles;
   const names = listKernelDirectory(KSM_SYSFS);
-  if (!names) throw new KsmUnsupportedError([`this kernel was built without KSM (CONFIG_KSM): ${KSM_SYSFS} does not exist`]);
+  if (!names) {
+    throw new KsmUnsupportedError([`this kernel was built without KSM (CONFIG_KSM): ${KSM_SYSFS} does not exist`]);
+  }
   presentFiles = new Set(names);
   return presentFiles;
 }

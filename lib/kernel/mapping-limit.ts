@@ -8,7 +8,8 @@ import { countKernelFileLines, readKernelFile } from './files.js';
 /** This process's mapping count and vm.max_map_count, or undefined where they cannot be read. */
 export function mappingUse(): { maps: number; limit: number } | undefined {
   try {
-    return { maps: countKernelFileLines('/proc/self/maps'), limit: Number(readKernelFile('/proc/sys/vm/max_map_count')) };
+    return { maps: countKernelFileLines('/proc/self/maps'),
+      limit: Number(readKernelFile('/proc/sys/vm/max_map_count')) };
   } catch {
     return undefined;
   }

@@ -78,7 +78,8 @@ export function batchRanges(ranges: readonly ScanRange[], maxBytes: number, page
     const pieces = Math.max(1, Math.ceil(range.anonymousBytes / maxBytes));
     const span = Math.ceil((range.end - range.start) / pieces / pageSize) * pageSize;
     for (let start = range.start; start < range.end; start += span) {
-      const piece = { ...range, start, end: Math.min(range.end, start + span), anonymousBytes: range.anonymousBytes / pieces };
+      const piece = { ...range, start, end: Math.min(range.end, start + span),
+        anonymousBytes: range.anonymousBytes / pieces };
       if (size + piece.anonymousBytes > maxBytes && batch.length) {
         batches.push(batch);
         batch = [];

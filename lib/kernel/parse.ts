@@ -35,7 +35,9 @@ export function parseKsmStat(text: string): ProcessStats {
     if (space < 0) continue;
     const name = line.slice(0, line[space - 1] === ':' ? space - 1 : space);
     const key = PROCESS_FIELDS[name];
-    if (key !== undefined) (stats as unknown as Record<string, unknown>)[key] = parseValue(line.slice(space + 1).trim());
+    if (key !== undefined) {
+      (stats as unknown as Record<string, unknown>)[key] = parseValue(line.slice(space + 1).trim());
+    }
   }
   return stats;
 }
