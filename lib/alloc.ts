@@ -76,11 +76,9 @@ const wrap: (memory: ArrayBuffer) => Buffer = typeof Species === 'function' && S
   : (memory) => Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
 
 /**
- * @internal `length` (> 0) bytes of page-aligned mergeable memory, or null where this runtime
- * refuses ArrayBuffers over memory from outside its heap. Throws KsmError when the kernel
- * refuses (ENOMEM, the mapping limit). Zeroed, unless `zeroed` is false: then its bytes may
- * be an earlier Buffer's, for a caller that overwrites them all (or, like allocUnsafe, promises
- * no contents); past `length`, to the end of the last page, zero either way.
+ * @internal `length` (> 0) bytes of page-aligned mergeable memory (its contents: AllocateBlock,
+ * native/core/allocator.h), or null where this runtime refuses ArrayBuffers over memory from
+ * outside its heap. Throws KsmError when the kernel refuses (ENOMEM, the mapping limit).
  */
 export function allocatePageAligned(length: number, zeroed = true): Buffer | null {
   if (externalBuffers === false) return null;

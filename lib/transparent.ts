@@ -111,9 +111,9 @@ const placeable = (size: unknown): size is number =>
   typeof size === 'number' && size >= threshold && size <= constants.MAX_LENGTH && Number.isInteger(size);
 
 /**
- * Page-aligned memory for a Buffer of `size` bytes, or why not (its class is not placing now,
- * or the allocator could not give memory). Unzeroed it may hold an earlier Buffer's bytes: for
- * callers that overwrite it all, or promise no contents. Counted by class either way.
+ * Page-aligned memory for a Buffer of `size` bytes (its contents: AllocateBlock,
+ * native/core/allocator.h), or why not (its class is not placing now, or the allocator could
+ * not give memory). Counted by class either way.
  */
 function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'notPlacing' | 'fallback' {
   const index = classOf(size, page);
