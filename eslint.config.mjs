@@ -29,6 +29,7 @@ export default defineConfig(
   },
   {
     files: ['lib/**'],
-    rules: { 'max-len': ['error', { code: 120, tabWidth: 2 }] },
+    // A URL cannot be wrapped: an export's TSDoc is one line linking to its section of docs/api.md.
+    rules: { 'max-len': ['error', { code: 120, tabWidth: 2, ignoreUrls: true }] },
   },
 );

@@ -8,15 +8,11 @@ import { advisedPages } from './kernel/parse.js';
 import { areRangesMarkedMergeable, isRangeMarkedMergeable } from './kernel/smaps.js';
 import type { AdviseOptions, MemoryLike } from './types.js';
 
-/** The whole pages a call advised, as byte offsets within the view. */
+/** The whole pages a call advised, as byte offsets within the view: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#advisedrange */
 export interface AdvisedRange {
-  /** Offset of the first whole page advised (equal to end when none was). */
   start: number;
-  /** Offset just past the last whole page advised. */
   end: number;
-  /** end - start. */
   bytes: number;
-  /** Whole pages advised: bytes / page size. */
   pages: number;
 }
 
@@ -71,46 +67,24 @@ function advise(view: unknown, options: unknown, mergeable: boolean): AdvisedRan
   return advisedPages(offset, length, start, loaded.pageSize);
 }
 
-/**
- * Marks the whole pages inside the view (or its [offset, offset + length) range) mergeable
- * with madvise(MADV_MERGEABLE). The partial pages at an unaligned start or end cannot be
- * marked; a range holding no whole page returns pages: 0 without a system call.
- * Never mark memory holding secrets: see the README's Security section.
- */
+/** Marks the whole pages inside the view mergeable (madvise MADV_MERGEABLE): https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#markmergeableview-options-advisedrange */
 export function markMergeable(view: MemoryLike, options?: AdviseOptions): AdvisedRange {
   return advise(view, options, true);
 }
 
-/**
- * Undoes markMergeable with madvise(MADV_UNMERGEABLE): merged pages are copied back, which
- * needs memory and can fail with EAGAIN or ENOMEM under pressure.
- */
+/** Undoes markMergeable (madvise MADV_UNMERGEABLE): https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#unmarkmergeableview-options-advisedrange */
 export function unmarkMergeable(view: MemoryLike, options?: AdviseOptions): AdvisedRange {
   return advise(view, options, false);
 }
 
-/**
- * Whether the kernel really made the view's memory mergeable: true when every whole page of
- * the view lies in a mapping whose VmFlags in /proc/self/smaps carry `mg`. madvise succeeds
- * silently on memory KSM cannot merge (shared, file-backed), so this is the only proof.
- * A view with no whole page is not mergeable.
- *
- * Cost: every call reads /proc/self/smaps up to the view's last page, text the kernel builds
- * by walking the page tables of each mapping below it under the process's mmap lock. So it
- * grows with the mappings, and grows far more while other threads allocate (they contend for
- * that lock); docs/api.md gives measured figures. Keep it out of hot paths; to check many
- * views, areMarkedMergeable reads smaps once for all of them.
- */
+/** Whether the kernel made the view's whole pages mergeable; reads smaps, so not for hot paths: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ismarkedmergeableview-boolean */
 export function isMarkedMergeable(view: MemoryLike): boolean {
   validateMemory(view, 'view');
   const { address, start, end } = callAddon((loaded) => loaded.pageSpan(view));
   return isRangeMarkedMergeable(address + start, address + end);
 }
 
-/**
- * isMarkedMergeable for many views at the cost of one: one answer per view, in order, from a
- * single read of /proc/self/smaps (up to the highest last page among them).
- */
+/** isMarkedMergeable for many views, from one read of smaps: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#aremarkedmergeableviews-boolean */
 export function areMarkedMergeable(views: readonly MemoryLike[]): boolean[] {
   validateMemoryList(views, 'views');
   const ranges = callAddon((loaded) => views.map((view) => {

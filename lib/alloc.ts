@@ -78,11 +78,9 @@ const wrap: (memory: ArrayBuffer) => Buffer = typeof Species === 'function' && S
   : (memory) => Reflect.apply(bufferFrom, Buffer, [memory]) as Buffer;
 
 /**
- * @internal `length` (> 0) bytes of page-aligned mergeable memory, or null where this runtime
- * refuses ArrayBuffers over memory from outside its heap. Throws KsmError when the kernel
- * refuses (ENOMEM, the mapping limit). Zeroed, unless `zeroed` is false: then its bytes may
- * be an earlier Buffer's, for a caller that overwrites them all (or, like allocUnsafe, promises
- * no contents); past `length`, to the end of the last page, zero either way.
+ * @internal `length` (> 0) bytes of page-aligned mergeable memory (its contents: AllocateBlock,
+ * native/core/allocator.h), or null where this runtime refuses ArrayBuffers over memory from
+ * outside its heap. Throws KsmError when the kernel refuses (ENOMEM, the mapping limit).
  */
 export function allocatePageAligned(length: number, zeroed = true): Buffer | null {
   if (externalBuffers === false) return null;
@@ -115,13 +113,7 @@ function keepFilled(buffer: Buffer, filled: number): Buffer {
   return filled < buffer.length ? buffer.subarray(0, filled) : buffer;
 }
 
-/**
- * A Buffer of `size` bytes whose memory starts on a page boundary, is private anonymous
- * memory and is already marked mergeable: zero-filled, or filled like Buffer.alloc(size, fill,
- * encoding). Small buffers share arenas (a bounded number of mappings however many live);
- * large ones get a mapping of their own. The memory goes back to the kernel when the Buffer
- * is garbage-collected. Never use it for secrets: see the README's Security section.
- */
+/** A Buffer in page-aligned mergeable memory, zero-filled or filled: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#allocmergeablesize-fill-encoding-buffer */
 export function allocMergeable(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
   validateSize(size);
   validateFill(fill);
@@ -132,11 +124,7 @@ export function allocMergeable(size: number, fill?: string | Uint8Array | number
   return encoding === undefined ? buffer.fill(fill) : buffer.fill(fill, encoding);
 }
 
-/**
- * A page-aligned mergeable copy of `data`: a string (in `encoding`, default utf8), a Buffer,
- * TypedArray, DataView, ArrayBuffer or SharedArrayBuffer. Never for secrets: see the README's
- * Security section.
- */
+/** A copy of data in page-aligned mergeable memory: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#mergeablefromdata-encoding-buffer */
 export function mergeableFrom(data: string | MemoryLike | SharedArrayBuffer,
   encoding: BufferEncoding = 'utf8'): Buffer {
   validateEncoding(encoding);
@@ -297,22 +285,12 @@ async function readOpenHandle(handle: fs.promises.FileHandle, path: fs.PathLike,
   }
 }
 
+/** What both forms of readFileMergeable take: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#readfilemergeablesyncoptions */
 export interface ReadFileMergeableSyncOptions {
-  /**
-   * The most bytes to return (default: the most a Buffer holds); a larger file throws RangeError
-   * 'ERR_FS_FILE_TOO_LARGE'. A file that reports size 0 (/proc, /sys) is read until it ends, and
-   * some never do before that default (/proc/self/pagemap): bound those.
-   */
   maxBytes?: number;
 }
 
-/**
- * The file's bytes, read straight into page-aligned mergeable memory (no second copy).
- * Reads the size the file had when opened. Only regular files: a device, FIFO or socket throws
- * KsmError 'ERR_KSM_NOT_REGULAR_FILE' without reading (it may block or never end). A file
- * system failure throws KsmError with the file system's message, code, errno, syscall and path
- * (ENOENT, EACCES, EISDIR, ...). Never for files holding secrets: see the README's Security section.
- */
+/** A file's bytes, read straight into page-aligned mergeable memory: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#readfilemergeablepath-options-buffer-readfilemergeableasyncpath-options-promisebuffer */
 export function readFileMergeable(path: fs.PathLike, options?: ReadFileMergeableSyncOptions): Buffer {
   validatePath(path);
   const limit = maxBytesOf(validateOptions<ReadFileMergeableSyncOptions>(options));
@@ -328,17 +306,12 @@ export function readFileMergeable(path: fs.PathLike, options?: ReadFileMergeable
   }
 }
 
+/** What readFileMergeableAsync takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#readfilemergeableoptions */
 export interface ReadFileMergeableOptions extends ReadFileMergeableSyncOptions {
-  /** Aborts the read: the promise rejects with an AbortError whose `cause` is the signal's reason. */
   signal?: AbortSignal;
 }
 
-/**
- * readFileMergeable, reading on libuv's thread pool. With a signal, it reads in chunks and looks
- * at the signal before each, as fs.promises.readFile does: an abort rejects with an AbortError
- * (code 'ABORT_ERR', `cause` the signal's reason) once the read under way returns, and the
- * file is closed.
- */
+/** readFileMergeable on libuv's thread pool: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#readfilemergeablepath-options-buffer-readfilemergeableasyncpath-options-promisebuffer */
 export async function readFileMergeableAsync(path: fs.PathLike, options?: ReadFileMergeableOptions): Promise<Buffer> {
   validatePath(path);
   const checked = validateOptions<ReadFileMergeableOptions>(options);

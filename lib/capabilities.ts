@@ -9,29 +9,19 @@ import { ksmdDirectoryExists, ksmdFileWritable, readKsmdText } from './kernel/ks
 import { pageSize } from './kernel/page-size.js';
 import { kernelAtLeast } from './kernel/platform.js';
 
+/** What capabilities() reports: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#capabilities-1 */
 export interface Capabilities {
-  /** KSM can be used from this process: Linux, the addon loaded, KSM in the kernel. */
   supported: boolean;
   platform: NodeJS.Platform;
-  /** os.release(). */
   kernelRelease: string;
-  /** Bytes per page; undefined off Linux. */
   pageSize: number | undefined;
-  /** The kernel has KSM: madvise(MADV_MERGEABLE) works (or, without the addon, /sys/kernel/mm/ksm exists). */
   ksmCompiledIn: boolean;
-  /** ksmd is merging now (/sys/kernel/mm/ksm/run is 1). Read afresh on every call. */
   ksmdRunning: boolean;
-  /** prctl(PR_GET_MEMORY_MERGE) answers: Linux 6.4+, not blocked by seccomp. */
   processMerge: boolean;
-  /** Exec'd children (cluster workers, child_process.fork) inherit process-wide merge: Linux 6.7+. */
   processMergeInheritedOnExec: boolean;
-  /** This process may write /sys/kernel/mm/ksm/run (start, stop and tune ksmd). Read afresh. */
   canControlKsmd: boolean;
-  /** /proc/self/pagemap shows frame numbers and /proc/kpageflags is readable (root). Read afresh. */
   canInspectPages: boolean;
-  /** The runtime accepts the addon's external buffers; false where allocMergeable falls back to plain Buffers. */
   externalBuffers: boolean;
-  /** One sentence for each thing that is off, with what would turn it on. */
   reasons: string[];
 }
 
@@ -122,11 +112,7 @@ function canInspectPages(reasons: string[]): boolean {
   return false;
 }
 
-/**
- * What this host allows, with a plain reason for each thing that is off. Never throws.
- * What cannot change while the process runs is probed once; ksmdRunning, canControlKsmd and
- * canInspectPages are read afresh on every call.
- */
+/** What this host allows, with a reason for each thing that is off; never throws: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#capabilities-capabilities */
 export function capabilities(): Capabilities {
   try {
     fixed ??= probeFixed();

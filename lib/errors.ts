@@ -1,60 +1,40 @@
 import { inspect } from 'node:util';
 
-/**
- * The errno names a KsmError can carry, as Node names them: from madvise, mmap and prctl, and
- * from opening, reading and writing files (/proc, /sys, and the files readFileMergeable reads).
- * 'UNKNOWN' is Node's name for an errno libuv has none for (ESTALE on a network file system).
- */
+/** The errno names a KsmError can carry: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmerrorcode-ksmerrnocode */
 export type KsmErrnoCode =
   | 'EACCES' | 'EAGAIN' | 'EBUSY' | 'EINTR' | 'EINVAL' | 'EIO' | 'EISDIR' | 'ELOOP' | 'EMFILE' | 'ENAMETOOLONG'
   | 'ENFILE' | 'ENODEV' | 'ENOENT' | 'ENOMEM' | 'ENOSPC' | 'ENOSYS' | 'ENOTDIR' | 'ENXIO' | 'EPERM' | 'EROFS'
   | 'ESRCH' | 'ETIMEDOUT' | 'UNKNOWN';
 
-/**
- * The code a KsmError carries: node-ksm's own ERR_KSM_* codes, or an errno name. The names
- * listed are those its calls raise on their own; a file system can answer others (ENOTCONN from
- * a dead FUSE mount, EOVERFLOW), passed through as Node names them, so the type stays open.
- */
+/** The code a KsmError carries: an ERR_KSM_* code or an errno name: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmerrorcode-ksmerrnocode */
 export type KsmErrorCode =
   | 'ERR_KSM_UNSUPPORTED' | 'ERR_KSM_SETTING_UNAVAILABLE' | 'ERR_KSM_NOT_REGULAR_FILE' | KsmErrnoCode
   // Any other string, written so that editors still offer the names above.
   | (string & {});
 
-/** A ksmd setting that a failed ksmd.configure() (or override()) could not put back. */
+/** A ksmd setting a failed configure() or override() could not put back: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdrollbackfailure */
 export interface KsmdRollbackFailure {
-  /** The setting's key ('pagesToScan'), a key of KsmdSettings. */
   setting: string;
-  /** The value it was left at: the one written before the failure. */
   value: number | string;
-  /** The value it should have gone back to. */
   previous: number | string;
-  /** Why writing `previous` failed. */
   error: Error;
 }
 
+/** What new KsmError(message, details) takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmerrordetails */
 export interface KsmErrorDetails {
-  /** A stable identifier to branch on: an errno name ('EINVAL') or an 'ERR_KSM_*' code. */
   code: KsmErrorCode;
-  /** The negated errno, as Node reports it (-22 for EINVAL), when a system call failed. */
   errno?: number;
-  /** The system call that failed ('madvise', 'prctl', 'open', ...). */
   syscall?: string;
-  /** The file the failed call was about, for errors from /proc and /sys. */
   path?: string;
-  /** ksmd settings left changed because putting them back failed too (ksmd.configure, ksmd.override). */
   rollbackFailures?: readonly KsmdRollbackFailure[];
 }
 
-/** Every failure of a KSM operation: a failed system call, or KSM being unavailable. */
+/** Every failure of a KSM operation: branch on its code: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmerror */
 export class KsmError extends Error {
   readonly code: KsmErrorCode;
   readonly errno: number | undefined;
   readonly syscall: string | undefined;
   readonly path: string | undefined;
-  /**
-   * Set only when ksmd.configure() or ksmd.override() failed and then could not put back the
-   * settings it had already written: each one left changed, at which value, and why.
-   */
   declare readonly rollbackFailures?: readonly KsmdRollbackFailure[];
 
   constructor(message: string, details: KsmErrorDetails) {
@@ -70,7 +50,7 @@ export class KsmError extends Error {
   }
 }
 
-/** KSM cannot be used from this process at all: the reasons say why and what would fix it. */
+/** KSM cannot be used from this process at all: its reasons say why: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmunsupportederror */
 export class KsmUnsupportedError extends KsmError {
   readonly reasons: readonly string[];
 

@@ -16,93 +16,65 @@ import { pool } from './pool.js';
 import { processStats } from './stats.js';
 import type { MappingKind } from './types.js';
 
+/** Which processes estimate() reads, and how it counts: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#estimateoptions */
 export interface EstimateOptions {
-  /** These processes. */
   pids?: readonly number[];
-  /** This process too. */
   self?: boolean;
-  /** Every Node.js process this user can see (command `node` or `nodejs`), this one aside.
-   *  The default when neither pids nor self is given. */
   nodeProcesses?: boolean;
-  /** Stops the scan: rejects with an AbortError whose cause is the signal's reason. */
   signal?: AbortSignal;
-  /** Called after each batch read (about 64 MiB of resident memory). */
   onProgress?: (progress: EstimateProgress) => void;
-  /** Sharers per KSM page, as ksmd's max_page_sharing. Default: this kernel's setting (256). */
   maxPageSharing?: number;
-  /** Empty pages merge with the zero page (ksm_zero_pages) rather than with each other.
-   *  Default: this kernel's use_zero_pages. */
   useZeroPages?: boolean;
 }
 
+/** What estimate() reports after each batch it reads: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#estimateprogress */
 export interface EstimateProgress {
-  /** The process being read, and its place in the set (from 0). */
   pid: number;
   index: number;
   processes: number;
-  /** Pages read so far, all processes. */
   pagesScanned: number;
 }
 
-/** Page counts of one kind of mapping, or of a whole process or set. */
+/** Page counts of one kind of mapping, or of a whole process or set: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#pagecounts */
 export interface PageCounts {
-  /** Resident private anonymous pages read (the kernel's zero page aside: KSM never scans it). */
   pages: number;
-  /** Of those, pages whose every byte is zero. */
   zeroPages: number;
-  /** Pages KSM has already merged (KPF_KSM); undefined where frame numbers are hidden (not root). */
   merged: number | undefined;
-  /** Pages (zero pages aside) with an identical page elsewhere in the same process. */
   twinsWithin: number;
-  /** Pages (zero pages aside) with an identical page in another process of the set. */
   twinsAcross: number;
-  /** Pages (zero pages aside) with an identical page anywhere in the set: what merging could fold. */
   duplicates: number;
 }
 
+/** One process of an Estimate: its counts, and whether it was read: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#estimatedprocess */
 export interface EstimatedProcess extends PageCounts {
   pid: number;
-  /** The command line; any user's text, unescaped. */
   command: string;
-  /** scanned; unreadable (code says why: EACCES or EPERM, another user's); gone (exited). */
   state: 'scanned' | 'unreadable' | 'gone';
-  /** For an unreadable process: the error code, and the call that failed. */
   code?: string;
   syscall?: string;
-  /** Process-wide merge is on in it; undefined where the kernel does not say and smaps cannot tell. */
   processWideMerge: boolean | undefined;
-  /** The same counts by the kind of mapping holding the pages. */
   byKind: Record<MappingKind, PageCounts>;
 }
 
-/** What ksmd would reach: the pages_sharing, pages_shared and ksm_zero_pages it would show. */
+/** The pages_sharing, pages_shared and ksm_zero_pages ksmd would reach: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#predictedsaving */
 export interface PredictedSaving {
   pagesSharing: number;
   pagesShared: number;
   zeroPages: number;
-  /** (pagesSharing + zeroPages) x page size. */
   bytes: number;
 }
 
+/** What estimate() resolves to: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#estimate */
 export interface Estimate {
   pageSize: number;
-  /** Every process asked for, in the order given (pids, then self, then the Node processes found). */
   processes: EstimatedProcess[];
-  /** The counts of the scanned processes together. */
   total: PageCounts;
-  /** The saving each way of turning merge on would bring, over the scanned processes. */
   saving: {
-    /** As things are: only mappings marked mergeable now (VmFlags mg). */
     asMarked: PredictedSaving;
-    /** Process-wide merge (PR_SET_MEMORY_MERGE) in every process. */
     processWide: PredictedSaving;
-    /** Only what the apps marked themselves (node-ksm's allocator, markMergeable). */
     markedByApp: PredictedSaving;
   };
-  /** Processes whose own marks cannot be told from process-wide merge's (it is on, or might be):
-   *  their pages are not in saving.markedByApp. */
   markedByAppUnknown: number[];
-  /** The settings the prediction used. */
   maxPageSharing: number;
   useZeroPages: boolean;
 }
@@ -211,13 +183,7 @@ async function readProcess(scanner: PageScanner, entry: EstimatedProcess, index:
   if (ok && hidden > 0) entry.merged = undefined;
 }
 
-/**
- * Predicts what KSM would save in the chosen processes under each way of turning it on, and
- * shows what has merged already. Reads only: the processes are never stopped or changed, and
- * only a digest of each page is kept. A process this user may not read (another user's:
- * EACCES/EPERM) is reported `unreadable`, one that exits before or during the scan `gone`; the
- * others are still counted. Without root, `merged` is undefined (frame numbers are hidden).
- */
+/** What KSM would save in running processes, under each way of turning it on: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#estimateoptions-promiseestimate */
 export async function estimate(options?: EstimateOptions): Promise<Estimate> {
   const given = validateEstimateOptions(options);
   requireLinux();

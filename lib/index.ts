@@ -1,4 +1,4 @@
-// The package's API: re-exports only. Types are the reference (dist/index.d.ts).
+// The package's API: re-exports only. Its reference is docs/api.md, where each export's TSDoc links.
 export { areMarkedMergeable, isMarkedMergeable, markMergeable, unmarkMergeable, type AdvisedRange } from './advise.js';
 export {
   allocMergeable, mergeableFrom, readFileMergeable, readFileMergeableAsync, type ReadFileMergeableOptions,

@@ -3,17 +3,12 @@ import { callAddon, type PageState } from './kernel/addon.js';
 import { isRangeMarkedMergeable } from './kernel/smaps.js';
 import type { MemoryLike } from './types.js';
 
-/** What the kernel says of a view's whole pages. */
+/** What inspect() reports of a view's whole pages: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#pageinspection */
 export interface PageInspection {
-  /** Whole pages of the view (partial first and last pages are not counted). */
   pages: number;
-  /** Pages backed by memory now (/proc/self/pagemap); undefined if pagemap cannot be read. */
   present: number | undefined;
-  /** Pages whose frame is a KSM page (KPF_KSM in /proc/kpageflags); undefined without root. */
   merged: number | undefined;
-  /** Pages mapped to the kernel's zero page (KPF_ZERO_PAGE); undefined without root. */
   zeroPages: number | undefined;
-  /** Every whole page lies in a mergeable mapping (the `mg` VmFlag in /proc/self/smaps). */
   marked: boolean;
 }
 
@@ -23,13 +18,7 @@ export function inspectPages(view: MemoryLike): PageState {
   return callAddon((addon) => addon.inspectPages(view));
 }
 
-/**
- * Which of the view's whole pages are present, merged by KSM and mapped to the zero page, and
- * whether they are marked mergeable. Reads /proc/self/pagemap once, and /proc/kpageflags once
- * per cluster of nearby frames: the kernel scatters a buffer's frames over RAM and charges for
- * every frame a read covers, so one read over their whole span would cost far more. Without the
- * privilege to see frame numbers (CAP_SYS_ADMIN) merged and zeroPages are undefined.
- */
+/** Which of the view's whole pages are present, merged, zero pages and marked: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#inspectview-pageinspection */
 export function inspect(view: MemoryLike): PageInspection {
   const state = inspectPages(view);
   return {

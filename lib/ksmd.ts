@@ -7,25 +7,16 @@ import { ksmdPath, readKsmdValue, writeKsmdValue } from './kernel/ksmd-files.js'
 import { KSMD_FILES } from './kernel/parse.js';
 import { requireLinux } from './kernel/platform.js';
 
-/** ksmd's tunable settings, as configure() takes them and settings() reports them. */
+/** ksmd's tunable settings, as configure() takes them and settings() reports them: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdsettings */
 export interface KsmdSettings {
-  /** Pages scanned per batch (0 .. 2^32-1). Refused by the kernel while advisorMode is 'scan-time'. */
   pagesToScan: number;
-  /** Pause between batches, in ms (0 .. 2^32-1). */
   sleepMillisecs: number;
-  /** Most sharers of one KSM page before the kernel chains a copy (>= 2). Changing it needs no KSM pages (EBUSY). */
   maxPageSharing: number;
-  /** 1: merge pages across NUMA nodes. Changing it needs no KSM pages (EBUSY). */
   mergeAcrossNodes: 0 | 1 | boolean;
-  /** 1: merge empty pages with the kernel's zero page. */
   useZeroPages: 0 | 1 | boolean;
-  /** 1: skip pages that kept failing to merge (6.7+). */
   smartScan: 0 | 1 | boolean;
-  /** 'scan-time': ksmd tunes pagesToScan itself to meet advisorTargetScanTime (6.8+). */
   advisorMode: 'none' | 'scan-time';
-  /** The advisor's CPU ceiling, percent (1 .. 100). */
   advisorMaxCpu: number;
-  /** Seconds the advisor aims to take for a full scan (>= 1). */
   advisorTargetScanTime: number;
   advisorMinPagesToScan: number;
   advisorMaxPagesToScan: number;
@@ -77,7 +68,7 @@ function write(key: keyof typeof KSMD_FILES, value: string): void {
   }
 }
 
-/** The current value of each setting this kernel has (absent ones are left out). */
+/** The current value of each setting this kernel has: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdsettings-partialksmdsettings */
 function settings(): Partial<KsmdSettings> {
   const current: Record<string, unknown> = {};
   for (const key of KEYS) {
@@ -159,13 +150,7 @@ function apply(given: Partial<KsmdSettings>): Applied {
     previous: Object.fromEntries(writes.map(([key]) => [key, previous[key]])) as Partial<KsmdSettings> };
 }
 
-/**
- * Writes the given settings and returns their previous values, so that
- * `ksmd.configure(previous)` restores them. Every value is checked first (TypeError/RangeError,
- * unknown keys and settings this kernel lacks rejected) and nothing is written unless all pass;
- * if the kernel refuses one (EBUSY, EINVAL), those already written are put back, and if that
- * fails too the error says which settings stayed changed (`rollbackFailures`).
- */
+/** Writes settings, all or none, and returns their previous values: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdconfigurechanges-partialksmdsettings */
 function configure(changes: Partial<KsmdSettings>): Partial<KsmdSettings> {
   return apply(validateObject<KsmdSettings>(changes, 'changes')).previous;
 }
@@ -184,12 +169,7 @@ function setRun(value: 0 | 1 | 2): number {
   return before;
 }
 
-/**
- * Applies settings and a run state, and returns a function that puts back every value it
- * changed (run first, so ksmd stops before its settings return). The function is safe to call
- * more than once, so it can serve both a `finally` and a signal handler: once it has succeeded
- * it does nothing, and after a failure (EBUSY while pages are merged) calling it again retries.
- */
+/** Applies settings and a run state; returns a function that puts them back: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdoverridechanges---void */
 function override(changes: Partial<KsmdSettings> & { run?: 0 | 1 | 2 }): () => void {
   const { run, ...settings } = validateObject<KsmdSettings & { run: 0 | 1 | 2 }>(changes, 'changes');
   validateRunState(run);
@@ -226,17 +206,14 @@ export function settingFromText(name: string, text: string): [keyof KsmdSettings
   return [key, value];
 }
 
-/** ksmd, the kernel thread that merges pages. Every call but settings() needs root. */
+/** ksmd, the kernel thread that merges pages; every call but settings() needs root: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#controlling-ksmd-ksmd */
 export const ksmd = {
   override,
-  /** Starts merging (run = 1). Returns the previous run value. */
+  /** Starts merging (run = 1); returns the previous run value: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdstart-number-ksmdstop-number-ksmdunmergeall-number */
   start: (): number => setRun(1),
-  /** Stops merging, keeping merged pages merged (run = 0). Returns the previous run value. */
+  /** Stops merging, merged pages staying merged (run = 0); returns the previous run value: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdstart-number-ksmdstop-number-ksmdunmergeall-number */
   stop: (): number => setRun(0),
-  /**
-   * Stops and unmerges every KSM page (run = 2): every sharer gets its own copy back, which
-   * needs that memory at once (ENOMEM, or the OOM killer, when it is not there).
-   */
+  /** Stops and unmerges every KSM page (run = 2); returns the previous run value: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmdstart-number-ksmdstop-number-ksmdunmergeall-number */
   unmergeAll: (): number => setRun(2),
   configure,
   settings,

@@ -40,10 +40,9 @@ function perScrape<T>(read: () => T): () => Partial<T> {
   };
 }
 
+/** What registerKsmMetrics() takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmmetricsoptions */
 export interface KsmMetricsOptions {
-  /** Prefix for the metric names. Default 'ksm_'. */
   prefix?: string;
-  /** Labels added to every metric, e.g. `{ service: 'api' }` (as prom-client's collectDefaultMetrics takes). */
   labels?: Record<string, string>;
 }
 
@@ -54,22 +53,7 @@ export interface KsmMetricsOptions {
  */
 type Aggregator = 'sum' | 'first' | 'max';
 
-/**
- * Adds the KSM metrics to `registry` (prom-client's default registry if none is given), named
- * like node_exporter's ksmd collector. System-wide, from /sys/kernel/mm/ksm: the gauges
- * ksm_run, ksm_pages_to_scan, ksm_sleep_seconds, ksm_pages_shared, ksm_pages_sharing,
- * ksm_pages_unshared, ksm_pages_volatile, ksm_saved_bytes, ksm_general_profit_bytes, and the
- * counters ksm_full_scans_total and ksm_pages_scanned_total; in a cluster they aggregate as one
- * value ('first'; 'max' for the counters), not a sum. This process, from /proc/self/ksm_stat:
- * the gauges ksm_process_merging_pages, ksm_process_profit_bytes, ksm_process_merge_any,
- * summed across workers. Values are read when scraped. A figure this kernel does not report (an
- * older kernel's missing file or line) gets no metric. Where transparent mode is on when this
- * is called, four counters say what it did in this thread: ksm_transparent_placed_buffers_total
- * and ksm_transparent_placed_bytes_total, and ksm_transparent_left_buffers_total and
- * ksm_transparent_left_bytes_total with a `reason` label (belowThreshold, notPlacing, fallback,
- * otherArguments); and two gauges per class of Buffers (label `pages`) say what it decided:
- * ksm_transparent_class_placing (1 or 0, label `reason`) and ksm_transparent_class_merged_ratio.
- */
+/** Adds the KSM metrics (node_exporter's names) to a prom-client registry: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#registerksmmetricsregistry-options-void */
 export function registerKsmMetrics(registry?: Registry, options?: KsmMetricsOptions): void {
   validateRegistry(registry);
   const { prefix, labels } = validateMetricsOptions(options);

@@ -1,18 +1,5 @@
-// Preload entry: `node -r node-ksm/register app.js`, `node --import node-ksm/register app.js`,
-// or NODE_OPTIONS="-r node-ksm/register". NODE_KSM_MERGE picks what it turns on before the app
-// runs:
-//   1        process-wide merge (every private anonymous mapping mergeable)
-//   buffers  transparent mode: Buffers of at least NODE_KSM_BUFFER_THRESHOLD bytes (default
-//            4096) in page-aligned mergeable memory, where it pays (NODE_KSM_PLACEMENT=always:
-//            whatever ksmd does)
-// It never stops the app from starting: where that cannot be done it prints one warning to
-// stderr and the app runs as it would without it.
-//
-// Without NODE_KSM_MERGE it does nothing, and says nothing: NODE_OPTIONS reaches every node
-// process started below it (npm, build tools, their children), and a line on each one's stderr
-// would break tools that read it; unsetting the variable is how a deployment turns merge off
-// without editing NODE_OPTIONS. A value it does not know (a typo, 'true') is said once on
-// stderr, since that is a mistake and not a choice.
+// Preload entry (node -r or --import node-ksm/register). What NODE_KSM_MERGE and the variables
+// beside it turn on, and why it is silent without them: docs/api.md, "The preload hook".
 import { constants } from 'node:buffer';
 import type { Placement } from './types.js';
 

@@ -13,23 +13,15 @@ import type { KsmdValues, Pid, ProcessStats } from './types.js';
 
 export type { ProcessMemory, UnreadableProcess };
 
-/** System-wide KSM figures: every /sys/kernel/mm/ksm value plus derived savings. */
+/** KsmdValues, the KSM counters of /proc/vmstat, savedBytes and sharingRatio: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#systemstats-ksmdvalues */
 export interface SystemStats extends KsmdValues {
-  /** Bytes saved: pagesSharing x page size. */
   savedBytes: number | undefined;
-  /** Sharers per KSM page: pagesSharing / pagesShared (0 when nothing is shared). */
   sharingRatio: number | undefined;
-  /** Copy-on-write breaks of KSM pages since boot (/proc/vmstat cow_ksm). */
   cowKsm: number | undefined;
-  /** KSM pages copied on swap-in (/proc/vmstat ksm_swpin_copy). */
   ksmSwpinCopy: number | undefined;
 }
 
-/**
- * KSM figures for a process from /proc/<pid>/ksm_stat, or /proc/<pid>/ksm_merging_pages on
- * kernels before 6.1; a field the kernel does not report is undefined. A process that does not
- * exist or may not be read throws KsmError with the file system's code (ENOENT, EACCES).
- */
+/** A process's KSM figures, from /proc/<pid>/ksm_stat: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#processstatspid-processstats */
 export function processStats(pid: Pid = 'self'): ProcessStats {
   validatePid(pid);
   requireLinux();
@@ -41,10 +33,7 @@ function statsOf({ ksmStat, mergingPages }: { ksmStat?: string; mergingPages?: s
   return mergingPages === undefined ? stats : { ...stats, mergingPages: parseMergingPages(mergingPages).mergingPages };
 }
 
-/**
- * Every value of /sys/kernel/mm/ksm (camelCase keys, numbers as numbers, files this kernel
- * lacks undefined), the KSM counters of /proc/vmstat, and derived savedBytes and sharingRatio.
- */
+/** System-wide KSM figures: /sys/kernel/mm/ksm, /proc/vmstat and the saving: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#systemstats-systemstats */
 export function systemStats(): SystemStats {
   const values = {} as Record<string, unknown>;
   for (const key of Object.keys(KSMD_FILES) as (keyof KsmdValues)[]) values[key] = readKsmdValue(key);

@@ -24,64 +24,42 @@ import {
 } from './placement.js';
 import type { Placement, PlacementReason } from './types.js';
 
-/** Buffers and their bytes. */
+/** Buffers and their bytes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#buffertally */
 export interface BufferTally {
   buffers: number;
   bytes: number;
 }
 
-/** One class of Buffers, by the pages they take, and what the mode decided for it. */
+/** One class of Buffers, by the pages they take, and what the mode decided for it: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#transparentmodeclass */
 export interface TransparentModeClass {
-  /** Buffers that take from minPages to maxPages pages (undefined: any number more). */
   minPages: number;
   maxPages: number | undefined;
-  /** Whether Buffers of this class are placed now, and why (docs/api.md, "Where it places"). */
   placing: boolean;
   reason: PlacementReason;
-  /** Placed by this thread since the mode was enabled. */
   placed: BufferTally;
-  /** Left to Node because the class was not placing. */
   notPlaced: BufferTally;
-  /** Resident pages of placed Buffers in the latest samples (all threads' Buffers of the class
-   *  that ksmd has had time to scan; a decaying sum over recent checks)... */
   sampledPages: number;
-  /** ...and the share of them that is merged; undefined until something was sampled. */
   mergedShare: number | undefined;
 }
 
-/** What transparent mode did in this thread since it was enabled. */
+/** What transparent mode did in this thread: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#transparentmodestats */
 export interface TransparentModeStats {
-  /** Whether the mode is on in this thread. */
   enabled: boolean;
-  /** Buffers of at least this many bytes are placed, where their class is placing. */
   threshold: number;
-  /** How the mode decides where to place. */
   placement: Placement;
-  /** Buffers placed in page-aligned mergeable memory. */
   placed: BufferTally;
-  /** Buffers the mode left to Node, by reason. */
   left: {
-    /** Smaller than the threshold. */
     belowThreshold: BufferTally;
-    /** Their class was not placing: ksmd stopped, or its placed pages did not merge (see classes). */
     notPlacing: BufferTally;
-    /** The allocator could not give memory (ENOMEM, the mapping limit, or a runtime that
-     *  refuses memory from outside its heap): Node allocated them as usual. */
     fallback: BufferTally;
-    /** Arguments the mode leaves to Node: Buffer.from of objects converted through valueOf or
-     *  Symbol.toPrimitive, Proxies, subclasses, BigInt arrays, sources with their own `length`;
-     *  concat of anything but plain Uint8Arrays; sizes that are not integers; an alignment. */
     otherArguments: BufferTally;
   };
-  /** Per class: what the mode decided, and what it placed. */
   classes: TransparentModeClass[];
 }
 
+/** What enableTransparentMode() takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#transparentmodeoptions */
 export interface TransparentModeOptions {
-  /** Smallest Buffer, in bytes, to place. Default 4096 (see the README). */
   threshold?: number;
-  /** `adaptive` (the default): place only while ksmd runs, and only the classes whose placed
-   *  pages merge (docs/api.md, "Where it places"). `always`: place whatever ksmd does. */
   placement?: Placement;
 }
 
@@ -134,9 +112,9 @@ const placeable = (size: unknown): size is number =>
   typeof size === 'number' && size >= threshold && size <= constants.MAX_LENGTH && Number.isInteger(size);
 
 /**
- * Page-aligned memory for a Buffer of `size` bytes, or why not (its class is not placing now,
- * or the allocator could not give memory). Unzeroed it may hold an earlier Buffer's bytes: for
- * callers that overwrite it all, or promise no contents. Counted by class either way.
+ * Page-aligned memory for a Buffer of `size` bytes (its contents: AllocateBlock,
+ * native/core/allocator.h), or why not (its class is not placing now, or the allocator could
+ * not give memory). Counted by class either way.
  */
 function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'notPlacing' | 'fallback' {
   const index = classOf(size, page);
@@ -273,15 +251,7 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
   return { ours, retire: () => { retired = true; } };
 }
 
-/**
- * Turns transparent mode on in this thread: from now on Buffer.alloc, allocUnsafe,
- * allocUnsafeSlow, from (copies) and concat, and Node's APIs that call them (docs/api.md lists
- * which, by Node version), give Buffers of at least `threshold` bytes page-aligned mergeable memory.
- * Meant for start-up (NODE_KSM_MERGE=buffers does it through node-ksm/register). Calling it
- * again changes the threshold. Throws KsmUnsupportedError where KSM cannot be used, and
- * changes nothing then. Never for processes whose large Buffers hold secrets: see the
- * README's Security section.
- */
+/** Puts this thread's Buffers from a threshold up in mergeable memory: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#enabletransparentmodeoptions-void */
 export function enableTransparentMode(options?: TransparentModeOptions): void {
   const { threshold: wanted = DEFAULT_THRESHOLD, placement = 'adaptive' } =
     validateOptions<TransparentModeOptions>(options);
@@ -306,10 +276,7 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
   Object.assign(Buffer, installed.ours);
 }
 
-/**
- * Turns transparent mode off in this thread: Buffer's functions are Node's again (those that
- * someone else replaced since are left as they are). Buffers already placed stay valid.
- */
+/** Turns transparent mode off in this thread: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#disabletransparentmode-void */
 export function disableTransparentMode(): void {
   if (installed === undefined) return;
   const { node, ours, retire } = installed;
@@ -321,7 +288,7 @@ export function disableTransparentMode(): void {
   installed = undefined;
 }
 
-/** What transparent mode decided, placed in mergeable memory and left to Node, in this thread. */
+/** What transparent mode decided and placed in this thread: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#transparentmodestats-transparentmodestats */
 export function transparentModeStats(): TransparentModeStats {
   const copy = <T extends object>(record: T): T => ({ ...record });
   return {

@@ -2,40 +2,32 @@
 // otherwise declare. Like errors.ts it imports nothing of ours, so every layer may take its
 // types from here without importing the code that loads the addon or reads the kernel.
 
-/** Memory a KSM call can act on: an ArrayBuffer or any view of one (Buffer, TypedArray, DataView). */
+/** An ArrayBuffer or any view of one: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#memorylike */
 export type MemoryLike = ArrayBuffer | ArrayBufferView;
 
-/** A process to read: 'self' or a pid. */
+/** 'self' or a process id: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#pid */
 export type Pid = number | 'self';
 
-/** The bytes of the view a call marks or unmarks: [offset, offset + length). */
+/** The byte range of the view a call marks or unmarks: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#adviseoptions */
 export interface AdviseOptions {
-  /** First byte of the range, from the start of the view. Default 0. */
   offset?: number;
-  /** Bytes in the range. Default: from offset to the end of the view. */
   length?: number;
 }
 
-/** Where a page lives: already mergeable, or the kind of mapping that would have to be. */
+/** The kind of mapping a page lives in: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#mappingkind */
 export type MappingKind = 'mergeable' | 'heap' | 'stack' | 'anonymous' | 'file';
 
-/** Per-process KSM figures, from /proc/<pid>/ksm_stat. A field the kernel does not report is undefined. */
+/** Per-process KSM figures, from /proc/<pid>/ksm_stat: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#processstats */
 export interface ProcessStats {
-  /** Pages of this process currently merged with others (ksm_merging_pages, 5.19+). */
   mergingPages: number | undefined;
-  /** Reverse-map items KSM keeps for this process: one per scanned page (ksm_rmap_items, 6.1+). */
   rmapItems: number | undefined;
-  /** Empty pages merged with the kernel's zero page (ksm_zero_pages, 6.6+). */
   zeroPages: number | undefined;
-  /** Bytes KSM saves for this process net of its metadata; may be negative (ksm_process_profit, 6.4+). */
   profitBytes: number | undefined;
-  /** Process-wide merge is on (PR_SET_MEMORY_MERGE) (ksm_merge_any, 6.14+). */
   mergeAny: boolean | undefined;
-  /** Some mapping of the process is mergeable (ksm_mergeable, 6.14+). */
   mergeable: boolean | undefined;
 }
 
-/** The ksmd settings and counters of /sys/kernel/mm/ksm; a file the kernel lacks is undefined. */
+/** The values of /sys/kernel/mm/ksm: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#systemstats-ksmdvalues */
 export interface KsmdValues {
   run: number | undefined;
   pagesToScan: number | undefined;
@@ -56,7 +48,6 @@ export interface KsmdValues {
   stableNodeChains: number | undefined;
   stableNodeDups: number | undefined;
   stableNodeChainsPruneMillisecs: number | undefined;
-  /** The selected mode, e.g. 'none' or 'scan-time'. */
   advisorMode: string | undefined;
   advisorMaxCpu: number | undefined;
   advisorTargetScanTime: number | undefined;
@@ -64,21 +55,14 @@ export interface KsmdValues {
   advisorMaxPagesToScan: number | undefined;
 }
 
-/** `adaptive`: place only where it pays (docs/api.md, "Where it places"); `always`: place every
- *  Buffer at or above the threshold, whatever ksmd does. */
+/** Where transparent mode places: 'adaptive' or 'always': https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#placement */
 export type Placement = 'adaptive' | 'always';
 
-/** Why a class is, or is not, placed now. */
+/** Why a class of Buffers is, or is not, placed now: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#placementreason */
 export type PlacementReason =
-  /** Placement `always`. */
   | 'always'
-  /** ksmd is not running (or its state cannot be read): placed pages could not merge. */
   | 'ksmdStopped'
-  /** Placing, until ksmd has scanned what was placed often enough to judge. */
   | 'awaitingEvidence'
-  /** What merged outweighs what placing wastes. */
   | 'merging'
-  /** It does not: only 1 in PROBE_EVERY of the class is placed, to see if that changes. */
   | 'notMerging'
-  /** /proc/self/pagemap cannot be read, so nothing tells whether placed pages merge. */
   | 'noEvidence';

@@ -11,12 +11,10 @@ import { readKsmdValue } from './kernel/ksmd-files.js';
 import { processStats, systemStats, type SystemStats } from './stats.js';
 import type { MemoryLike, Pid, ProcessStats } from './types.js';
 
+/** What waitForMerge() takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#waitformergeoptions */
 export interface WaitForMergeOptions {
-  /** Milliseconds before rejecting with a KsmError 'ETIMEDOUT' (any number >= 0). Default 60,000; Infinity: no timeout. */
   timeout?: number;
-  /** Rejects with the signal's reason when it aborts. */
   signal?: AbortSignal;
-  /** The fraction of the view's whole pages that must be merged. Default 0.99. */
   minRatio?: number;
 }
 
@@ -78,13 +76,7 @@ async function bounded<T>(value: T | Promise<T>, deadline: number, signal: Abort
   }
 }
 
-/**
- * Resolves once the view's whole pages have merged (at least minRatio of them), or once the
- * predicate returns true. Polls no faster than ksmd's sleep_millisecs, and slower when a check
- * is costly; warns once (process warning KSM_KSMD_NOT_RUNNING) when ksmd is not running.
- * Rejects with KsmError 'ETIMEDOUT' after `timeout` ms (any length; Infinity never), or with
- * the signal's reason.
- */
+/** Resolves once the view's whole pages have merged, or a predicate returns true: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#waitformergetarget-options-promisevoid */
 export async function waitForMerge(
   target: MemoryLike | (() => boolean | Promise<boolean>),
   options?: WaitForMergeOptions,
@@ -119,33 +111,25 @@ export async function waitForMerge(
 type Counters = Pick<SystemStats, 'pagesShared' | 'pagesSharing' | 'pagesUnshared' | 'pagesVolatile' |
   'fullScans' | 'generalProfit' | 'savedBytes'> & Pick<ProcessStats, 'mergingPages' | 'profitBytes'>;
 
+/** One snapshot from watch(): the figures, and how they moved: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#ksmsnapshot */
 export interface KsmSnapshot {
-  /** When it was taken (Date.now()). */
   time: number;
   system: SystemStats;
-  /** The watched process's figures; undefined if it cannot be read (gone, or not ours). */
   process: ProcessStats | undefined;
-  /** How the counters moved since the previous snapshot (zeros in the first). */
   delta: { [K in keyof Counters]: number };
 }
 
+/** What watch() takes: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#watchoptions */
 export interface WatchOptions {
-  /** Milliseconds between snapshots (>= 10). Default 1,000. */
   interval?: number;
-  /** The process to follow. Default 'self'. */
   pid?: Pid;
-  /** Ends the iteration when it aborts. */
   signal?: AbortSignal;
 }
 
 const COUNTERS = ['pagesShared', 'pagesSharing', 'pagesUnshared', 'pagesVolatile', 'fullScans', 'generalProfit',
   'savedBytes'] as const;
 
-/**
- * Snapshots of the system's and a process's KSM figures every `interval` ms, each with how
- * they moved since the one before: `for await (const { system, process, delta } of watch())`.
- * Ends when the loop breaks or the signal aborts.
- */
+/** The system's and a process's KSM figures every interval ms, with how they moved: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#watchoptions-asyncgeneratorksmsnapshot */
 export async function* watch(options?: WatchOptions): AsyncGenerator<KsmSnapshot, void, undefined> {
   const given = validateOptions<WatchOptions>(options);
   const interval = validateInterval(given.interval, 1000);

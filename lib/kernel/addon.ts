@@ -11,57 +11,35 @@ import { withHint } from './hints.js';
 import { requireLinux } from './platform.js';
 import { prebuildFile, prebuildTarget } from './prebuild.js';
 
-/** The raw addon: thin wrappers around system calls. Arguments are validated in lib/. */
+/** The addon's exports, arguments checked in lib/ first; what each does: native/binding/exports.h. */
 export interface Addon {
   readonly pageSize: number;
-  /** Page-aligned mergeable memory as an ArrayBuffer, given back to the allocator when the last
-   *  ArrayBuffer over it is gone; null where the runtime refuses memory from outside its heap.
-   *  Zeroed, or with `zeroed` false holding what an earlier user wrote (for callers that
-   *  overwrite it all); zero past `length` to the end of its last page either way. */
   allocate(length: number, zeroed?: boolean): ArrayBuffer | null;
-  /** madvise on the whole pages of [offset, offset + length): the offset of the first, or -1 if
-   *  none. With `record`, a mark on memory the allocator does not own holds it until swept. */
   advise(view: MemoryLike, offset: number, length: number, mergeable: boolean, record: boolean): number;
-  /** Unmarks and lets go of marked heap memory no ArrayBuffer holds any more; the marks left. */
   sweepMarks(): number;
-  /** Per-page state of the view's whole pages from pagemap and kpageflags, read in batches. */
   inspectPages(view: MemoryLike): PageState;
-  /** The address of the view's first byte and the byte offsets of its whole pages. */
   pageSpan(view: MemoryLike): PageSpan;
-  /** @internal Diagnostics: what the page-aligned allocator holds now (all threads). */
+  /** @internal For tests. */
   allocatorStats(): AllocatorStats;
-  /** Returns spare memory that stayed unused since the last call; whether the allocator still
-   *  holds anything a later call could return. */
   trimAllocator(): boolean;
-  /** Starts a new allocator epoch; returns it (native/binding/exports.h). */
   advanceAllocatorEpoch(): number;
-  /** Per block class, live totals and a pagemap sample of mature blocks (native/binding/exports.h). */
   sampleAllocator(matureEpoch: number, maxPages: number): Float64Array;
-  /** Whether this runtime accepts external buffers (the V8 sandbox refuses them). */
   externalBuffersAllowed(): boolean;
-  /** madvise(MADV_MERGEABLE) on a page of its own: 0 when it works, else the errno. */
   probeMergeable(): number;
   setProcessMerge(enabled: boolean): void;
   getProcessMerge(): boolean;
-  /** Reads other processes' pages for estimate(): see native/binding/exports.h. */
   PageScanner: (new () => PageScanner) & { layout: Record<string, number> };
 }
 
-/** One estimate's scan: sessions of processes (several at once), then the counts (native/binding/exports.h). */
 export interface PageScanner {
-  /** Opens /proc/<pid>/pagemap; returns the session's id; throws its open error. */
   begin(pid: number, index: number): number;
-  /** [start, end, kind, flags] quadruples. */
   scan(session: number, ranges: Float64Array): Promise<ScanResult>;
-  /** Closes the session; keep false drops what was read of its process. */
   end(session: number, keep: boolean): void;
   count(settings: { processes: number; kinds: number; maxPageSharing: number; useZeroPages: boolean }):
     Promise<Float64Array>;
 }
 
-/** How count()'s Float64Array is laid out (native/core/duplicate_count.h): per choice, in this
- *  order, pages_sharing, pages_shared and ksm_zero_pages; then per process and kind, pages,
- *  zero-filled, merged, twins within, twins across, duplicates. */
+/** count()'s layout, as native/core/duplicate_count.h has it (test/process/estimate.test.ts holds the two together). */
 export const COUNT_LAYOUT = {
   choices: ['asMarked', 'processWide', 'markedByApp'],
   choiceValues: 3,
@@ -72,27 +50,20 @@ export interface ScanResult {
   pages: number;
   hiddenFrames: number;
   vanished: number;
-  /** Set when an error ended the scan (ESRCH: the process has gone). */
   code?: string;
   syscall?: string;
 }
 
-/** @internal Diagnostics of the allocator, for tests. */
+/** @internal For tests. */
 export interface AllocatorStats {
-  /** Arena mappings, empty ones kept for reuse included. */
   arenas: number;
-  /** Blocks handed out whose memory some ArrayBuffer can still reach, and their bytes. */
   liveBlocks: number;
   liveBytes: number;
-  /** Freed slots kept resident and zeroed for reuse (bounded, given back when idle). */
   keptBytes: number;
-  /** Ranges of live blocks their user unmarked. */
   unmarkedRanges: number;
-  /** Marks on memory the allocator does not own, until their ArrayBuffers are collected. */
   heapMarks: number;
 }
 
-/** The address of a view's first byte and the byte offsets of its whole pages. */
 export interface PageSpan {
   address: number;
   start: number;
@@ -104,7 +75,7 @@ export interface PageState extends PageSpan {
   present?: number;
   merged?: number;
   zeroPages?: number;
-  /** @internal Diagnostics: preads made of each file, and kpageflags entries they covered. */
+  /** @internal For tests and the bench. */
   reads: { pagemap: number; kpageflags: number; kpageflagsFrames: number };
 }
 
