@@ -26,7 +26,8 @@ const numberTypedArrayPrototypes = new Set<object>([
     ? [(globalThis as unknown as { Float16Array: { prototype: object } }).Float16Array.prototype] : []),
 ]);
 
-/** Object.prototype.valueOf, unpatched: Node's from() converts through valueOf() first, and it returns the object itself. */
+// Object.prototype.valueOf, unpatched: Node's from() converts through valueOf() first, and it
+// returns the object itself.
 const valueOfIsOwn = (value: object): boolean =>
   !hasOwn(value, 'valueOf') && (value as { valueOf: unknown }).valueOf === objectValueOf &&
     Object.prototype.valueOf === objectValueOf;
