@@ -10,8 +10,10 @@ root=$PWD
 pkg=build-asan/pkg
 rm -rf build-asan
 mkdir -p "$pkg"
-# What the tests need: sources, tests, bench, examples and docs they run or check, and the build's inputs.
-cp -r binding.gyp package.json tsconfig.json vitest.config.mts README.md CONTRIBUTING.md CHANGELOG.md LICENSE docs bin bench examples lib native scripts test "$pkg/"
+# What the tests need: sources, tests, bench, examples and docs they run or check, the build's
+# inputs, and the lint's configs (npm test lints first; ESLint would otherwise find the repo's
+# own config, which ignores build-asan/).
+cp -r binding.gyp package.json tsconfig.json vitest.config.mts eslint.config.mjs .clang-format README.md CONTRIBUTING.md CHANGELOG.md LICENSE docs bin bench examples lib native scripts test "$pkg/"
 ln -s "$root/node_modules" "$pkg/node_modules"
 cd "$pkg"
 CXXFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
