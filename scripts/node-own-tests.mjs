@@ -61,7 +61,8 @@ const rechecks = Number(values.recheck);
 function defaultNodes() {
   const cache = process.env.NODE_KSM_NODE_CACHE || '/var/tmp/node-ksm-node';
   const found = fs.existsSync(cache)
-    ? fs.readdirSync(cache).map((dir) => path.join(cache, dir, 'bin', 'node')).filter((file) => fs.existsSync(file))
+    ? fs.readdirSync(cache).filter((dir) => dir.endsWith(`-${process.arch}`))
+      .map((dir) => path.join(cache, dir, 'bin', 'node')).filter((file) => fs.existsSync(file))
     : [];
   return found.length > 0 ? found : [process.execPath];
 }

@@ -3,7 +3,8 @@
 # would present itself (5.15, 6.1, 6.4, 6.6, 6.8, and the running kernel): in a private mount
 # namespace whose /sys/kernel/mm/ksm holds only the files that kernel had (bind-mounted from the
 # real attributes, so ksmd still obeys), with test/kernels/present-as.c preloaded so that
-# uname, prctl(PR_SET/GET_MEMORY_MERGE) and /proc/<pid>/ksm_stat answer as that kernel's did.
+# uname, prctl(PR_SET/GET_MEMORY_MERGE), ioctl(PAGEMAP_SCAN), /proc/<pid>/ksm_stat and
+# ksm_merging_pages answer as that kernel's did.
 # The install tests are left out: they ask npm and a compiler, never the kernel.
 # Needs root (mount namespaces); elsewhere it says so and exits 0.
 set -euo pipefail

@@ -1,6 +1,6 @@
 // Transparent mode in unchanged code: what it places, that the app sees Node's behaviour
 // exactly, and that it never stops an app from starting. (That placed copies really merge is
-// in test/system/transparent-merge.test.ts, on the real kernel.)
+// in test/system/merge.test.ts, on the real kernel.)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
