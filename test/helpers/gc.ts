@@ -21,3 +21,21 @@ export const liveBlocks = () => addon().allocatorStats().liveBlocks;
 
 /** Collects until the allocator holds at most `most` live blocks (or 10 s have passed). */
 export const collectUntilLive = (most: number) => collectUntil(() => liveBlocks() <= most);
+
+/**
+ * Collects until the allocator's live count holds still over several rounds (or 10 s have
+ * passed): what earlier tests dropped is then freed, not still on its way back from V8's
+ * background thread, where it could land in the free lists between a test's own free and reuse
+ * and take the place the test expects.
+ */
+export async function collectUntilSettled(): Promise<void> {
+  let last = -1;
+  let still = 0;
+  await collect();
+  await collectUntil(() => {
+    const now = liveBlocks();
+    still = now === last ? still + 1 : 0;
+    last = now;
+    return still >= 3;
+  });
+}

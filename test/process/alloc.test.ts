@@ -8,7 +8,7 @@ import {
 } from '../../lib/index.js';
 import { addon, type AllocatorStats } from '../../lib/kernel/addon.js';
 import { packageRoot, runNodeJson } from '../helpers/child.js';
-import { collect, collectUntilLive, liveBlocks } from '../helpers/gc.js';
+import { collect, collectUntilLive, collectUntilSettled, liveBlocks } from '../helpers/gc.js';
 import { PAGE_SIZE } from '../helpers/page-size.cjs';
 import { noProcessMerge } from '../helpers/kernel.js';
 import { fixture } from '../helpers/paths.js';
@@ -184,7 +184,7 @@ describe.skipIf(!linux)('reusing freed memory', () => {
   it.each([['allocMergeable', (size: number) => allocMergeable(size)],
     ['mergeableFrom', (size: number) => mergeableFrom(Buffer.alloc(size, 7))]] as const)(
     '%s in a slot that held more: its last page reads zero past the end of the Buffer, where no view reaches', async (_how, make) => {
-      await collect(); // what earlier tests left goes first, so that only `previous` is freed below
+      await collectUntilSettled(); // what earlier tests left goes first, so that only `previous` is freed below
       const keep = allocMergeable(2 * PAGE); // keeps the arena of 2-page slots
       let previous: Buffer | undefined = allocMergeable(2 * PAGE, 0xee);
       const slot = address(previous);
@@ -203,7 +203,7 @@ describe.skipIf(!linux)('reusing freed memory', () => {
     // Freed slots keep their bytes; each new user zeroes what it needs. Four-page slots: one
     // user writes all four pages, the next (a copy, unzeroed) covers three, the last (zeroed)
     // all four again: the old bytes past the copy's last page must not survive into it.
-    await collect();
+    await collectUntilSettled(); // what earlier tests left goes first, so that only `first` is freed below
     const keep = allocMergeable(4 * PAGE); // keeps the arena of 4-page slots
     let first: Buffer | undefined = allocMergeable(4 * PAGE, 0xee);
     const slot = address(first);
@@ -227,7 +227,7 @@ describe.skipIf(!linux)('reusing freed memory', () => {
   it.each([100, PAGE, 6 * 1024, 64 * 1024, 1024 * 1024])(
     'buffers of %i bytes allocated into freed slots read as zero; copies hold exactly their data', async (size) => {
       expect(globalThis.gc).toBeTypeOf('function');
-      await collect(); // earlier tests' Buffers freed first: freed slots are reused newest first
+      await collectUntilSettled(); // earlier tests' Buffers freed first: freed slots are reused newest first
       const keep = allocMergeable(size); // keeps the arena mapped, so its freed slots are reused
       let used: Buffer[] | undefined = Array.from({ length: 64 }, () => allocMergeable(size, 0xee));
       const addresses = new Set(used.map(address));
@@ -290,7 +290,7 @@ describe.skipIf(!linux)('allocator memory stays mergeable', () => {
     const { unmarkMergeable } = await import('../../lib/index.js');
     holdTrimming(true); // a tick between the free and the reuse would hand the slot out clean, elsewhere in the order
     onTestFinished(() => holdTrimming(false));
-    await collect(); // what earlier tests left goes first, so that only `unmarked` is freed below
+    await collectUntilSettled(); // what earlier tests left goes first, so that only `unmarked` is freed below
     const keep = allocMergeable(PAGE);
     let unmarked: Buffer | undefined = allocMergeable(PAGE);
     unmarkMergeable(unmarked);
