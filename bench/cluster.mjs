@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { systemStats } from 'node-ksm';
 import { startChild, stopChild } from './children.mjs';
-import { sleep } from './kernel.mjs';
+import { settle, sleep } from './kernel.mjs';
 
 const MODE = { nodeArgs: ['-r', 'node-ksm/register'], env: { NODE_KSM_MERGE: 'buffers' } };
 // The mode as it ships (adaptive), and placing everything: what its policy keeps of the win.
@@ -39,19 +38,6 @@ async function load(port, urls) {
 }
 
 const pss = (pid) => Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'))[1]) * 1024;
-
-/** Waits until pages_sharing holds still for 3 full scans: true, or false at `deadline`. */
-async function settle(deadline) {
-  let last = -1;
-  let since = systemStats().fullScans;
-  while (Date.now() < deadline) {
-    const now = systemStats();
-    if (now.pagesSharing !== last) [last, since] = [now.pagesSharing, now.fullScans];
-    else if (now.fullScans - since >= 3) return true;
-    await sleep(100);
-  }
-  return false;
-}
 
 const unsettled = (results) => Object.entries(results).filter(([, { settled }]) => !settled)
   .map(([mode]) => `; ksmd had not settled (${mode})`).join('');

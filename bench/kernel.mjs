@@ -20,6 +20,19 @@ export function ksmdCpuSeconds() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until pages_sharing holds still for 3 full scans: true, or false at `deadline` (a Date.now() value). */
+export async function settle(deadline) {
+  let last = -1;
+  let since = systemStats().fullScans;
+  while (Date.now() < deadline) {
+    const now = systemStats();
+    if (now.pagesSharing !== last) [last, since] = [now.pagesSharing, now.fullScans];
+    else if (now.fullScans - since >= 3) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 /**
  * Waits until ksmd has made `count` more full scans (or `deadline`, a Date.now() value, has
  * passed) and returns what it scanned and skipped a scan on average (undefined where this

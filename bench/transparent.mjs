@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { capabilities, systemStats } from 'node-ksm';
 import { runChild, startChild, stopChild } from './children.mjs';
 import { median } from './harness.mjs';
-import { perFullScan, sleep } from './kernel.mjs';
+import { perFullScan, settle, sleep } from './kernel.mjs';
 import { PAGE_SIZE as PAGE } from '../test/helpers/page-size.cjs';
 
 const REGISTER = fileURLToPath(new URL('../dist/register.js', import.meta.url));
@@ -36,27 +36,16 @@ async function measure(mode, args, { windowScans, timeoutMs }) {
   try {
     for (let i = 0; i < CHILDREN; i++) children.push(await startChild('unchanged-app.cjs', args, MODES[mode]));
     const started = Date.now();
-    let last = -1;
-    let stableSince = systemStats().fullScans;
-    for (;;) {
-      const now = systemStats();
-      if (mode === 'nothing' && Date.now() - started > 2000) break;
-      if (now.pagesSharing !== last) {
-        last = now.pagesSharing;
-        stableSince = now.fullScans;
-      } else if (now.fullScans - stableSince >= 3 || Date.now() - started > timeoutMs) {
-        break;
-      }
-      await sleep(50);
-    }
+    if (mode === 'nothing') await sleep(2000);
+    else await settle(started + timeoutMs);
     const convergeSeconds = (Date.now() - started) / 1000;
     const { scanned, skipped, end } = await perFullScan(mode === 'nothing' ? 0 : windowScans, started + 2 * timeoutMs);
     return { savedPages: end.pagesSharing - before.pagesSharing, pagesPerScan: scanned, skippedPerScan: skipped, convergeSeconds };
   } finally {
     for (const child of children) await stopChild(child);
     // Until ksmd passes over the exited children's pages, pages_sharing still counts them.
-    const settle = Date.now();
-    while (systemStats().pagesSharing > before.pagesSharing && Date.now() - settle < 10_000) await sleep(50);
+    const stopped = Date.now();
+    while (systemStats().pagesSharing > before.pagesSharing && Date.now() - stopped < 10_000) await sleep(50);
   }
 }
 
