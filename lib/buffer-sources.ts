@@ -8,6 +8,9 @@
 import { types } from 'node:util';
 
 const { getPrototypeOf, getOwnPropertyDescriptor, hasOwn } = Object;
+// Taken here, not read as isProxy(...) on each call: node:util's exports object has slow
+// (dictionary) properties, and reading one costs a full property lookup every time.
+const { isProxy, isTypedArray, isUint8Array } = types;
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
 const intrinsic = (name: string) =>
   getOwnPropertyDescriptor(TypedArrayPrototype, name)?.get as (this: unknown) => number;
@@ -33,13 +36,13 @@ const valueOfIsOwn = (value: object): boolean =>
     Object.prototype.valueOf === objectValueOf;
 
 function plainArray(value: unknown): value is unknown[] {
-  return Array.isArray(value) && !types.isProxy(value) && getPrototypeOf(value) === Array.prototype &&
+  return Array.isArray(value) && !isProxy(value) && getPrototypeOf(value) === Array.prototype &&
     valueOfIsOwn(value) && !hasOwn(value, Symbol.iterator) &&
     Array.prototype[Symbol.iterator] === arrayValues && ArrayIteratorPrototype.next === arrayIteratorNext;
 }
 
 function plainTypedArray(value: unknown): value is ArrayLike<number> {
-  return types.isTypedArray(value) && !types.isProxy(value) && numberTypedArrayPrototypes.has(getPrototypeOf(value)) &&
+  return isTypedArray(value) && !isProxy(value) && numberTypedArrayPrototypes.has(getPrototypeOf(value)) &&
     !hasOwn(value, 'length') && valueOfIsOwn(value) &&
     getOwnPropertyDescriptor(TypedArrayPrototype, 'length')?.get === typedArrayLength;
 }
@@ -53,7 +56,7 @@ function ownData(value: object, key: string): { value: unknown } | undefined {
 /** An object literal: `{ length, 0: ... }` or JSON's `{ type: 'Buffer', data: [...] }`. */
 function plainObject(value: object): boolean {
   const proto = getPrototypeOf(value);
-  return !types.isProxy(value) && (proto === Object.prototype || proto === null) && valueOfIsOwn(value) &&
+  return !isProxy(value) && (proto === Object.prototype || proto === null) && valueOfIsOwn(value) &&
     !(Symbol.iterator in value) && !(Symbol.toPrimitive in value) && !('buffer' in value);
 }
 
@@ -76,18 +79,34 @@ export function copySource(value: object): { source: ArrayLike<number>; length: 
 }
 
 /**
+ * The bytes Buffer.concat(list) would hold when every item is a Uint8Array (read through the
+ * intrinsic getter: no code of the app runs), undefined otherwise: enough to decide whether to
+ * place it; concatParts() then says whether the mode can copy it.
+ */
+export function concatSize(list: unknown): number | undefined {
+  if (!Array.isArray(list) || isProxy(list)) return undefined;
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    if (!isUint8Array(item)) return undefined;
+    total += typedArrayByteLength.call(item);
+  }
+  return total;
+}
+
+/**
  * The items of Buffer.concat(list), their byte lengths and their total, when every item is a
  * plain Uint8Array or Buffer (what Node sums and copies is then the same on every version);
  * undefined otherwise.
  */
 export function concatParts(list: unknown): { items: Uint8Array[]; lengths: number[]; total: number } | undefined {
-  if (!Array.isArray(list) || types.isProxy(list)) return undefined;
+  if (!Array.isArray(list) || isProxy(list)) return undefined;
   const items: Uint8Array[] = [];
   const lengths: number[] = [];
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
-    if (!types.isUint8Array(item) || hasOwn(item, 'length') ||
+    if (!isUint8Array(item) || hasOwn(item, 'length') ||
       (getPrototypeOf(item) !== Buffer.prototype && getPrototypeOf(item) !== Uint8Array.prototype)) return undefined;
     const length = typedArrayByteLength.call(item);
     items.push(item);

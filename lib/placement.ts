@@ -82,6 +82,10 @@ let classes: ClassState[] = [];
 const PLACE = 1;
 const PROBE = 2;
 const verdicts = new Uint8Array(CLASS_COUNT);
+// Whether any class places or probes, and who is told when that changes: while none does
+// (ksmd stopped), transparent mode steps aside.
+let placingAny = false;
+let onPlacesAny: ((places: boolean) => void) | undefined;
 const probes = new Uint32Array(CLASS_COUNT);
 let timer: NodeJS.Timeout | undefined;
 // ksmd's full scans when each allocator epoch began, newest last (see check()).
@@ -96,6 +100,10 @@ function publish(next: ClassState[]): void {
     const { placing, reason } = next[i];
     verdicts[i] = mode === 'adaptive' && !ksmdRunning ? 0 : placing ? PLACE : reason === 'notMerging' ? PROBE : 0;
   }
+  const any = verdicts.some((verdict) => verdict !== 0);
+  if (any === placingAny) return;
+  placingAny = any;
+  onPlacesAny?.(any);
 }
 
 /** The newest allocator epoch whose Buffers ksmd has scanned SCANS_TO_MATURE times since, if any. */
@@ -144,8 +152,11 @@ function check(): void {
   publish(classes.map((state, i) => decide(state, evidence[i], pageSize())));
 }
 
-/** Starts deciding (or, `always`, places everything); called when transparent mode is enabled. */
-export function startPlacement(wanted: Placement): void {
+/**
+ * Starts deciding (or, `always`, places everything); called when transparent mode is enabled.
+ * `onPlacesAnyChange` is told now, and at each change, whether any Buffer may be placed; it must not throw.
+ */
+export function startPlacement(wanted: Placement, onPlacesAnyChange?: (places: boolean) => void): void {
   mode = wanted;
   stopPlacement();
   ksmdRunning = false;
@@ -153,6 +164,8 @@ export function startPlacement(wanted: Placement): void {
   // Every class is placed (once ksmd runs) until it has been judged.
   publish(Array.from({ length: CLASS_COUNT },
     () => initial(true, wanted === 'always' ? 'always' : 'awaitingEvidence')));
+  onPlacesAny = onPlacesAnyChange;
+  onPlacesAny?.(placingAny);
   if (wanted === 'always') return;
   checkNow();
   timer = setInterval(checkNow, CHECK_INTERVAL_MS).unref();
@@ -171,36 +184,35 @@ export function checkNow(): void {
 export function stopPlacement(): void {
   clearInterval(timer);
   timer = undefined;
+  onPlacesAny = undefined;
 }
 
-/**
- * The hot path: whether to place a Buffer of class `index` now. `probeTaken`: mayPlace() already
- * counted this Buffer as its class's probe.
- */
-export function placingClass(index: number, probeTaken = false): boolean {
+/** The hot path's first question: whether any Buffer may be placed now (none while ksmd is stopped). */
+export function placesAny(): boolean {
+  return placingAny;
+}
+
+/** The hot path: whether to place a Buffer of class `index` now (a stopped class's probes count here). */
+export function placingClass(index: number): boolean {
   const verdict = verdicts[index];
   if (verdict === PLACE) return true;
-  return verdict === PROBE && (probeTaken || ++probes[index] % PROBE_EVERY === 0);
+  return verdict === PROBE && ++probes[index] % PROBE_EVERY === 0;
 }
 
-/** What mayPlace() says: no class in the range may place, one does, or a probe was taken. */
-export const NOT_PLACING = 0;
-export const PLACING = 1;
-export const PROBE_TAKEN = 2;
+/** Whether class `index` is placed now, probes aside (nothing counted). */
+export function classPlaced(index: number): boolean {
+  return verdicts[index] === PLACE;
+}
 
 /**
  * Before measuring a Buffer known only to take from `min` to `max` bytes (a string before its
- * byteLength): whether it may be placed. NOT_PLACING, and the measuring is saved, when no class
- * in that range places and none has a probe due; PROBE_TAKEN when only a probe is (counted here).
+ * byteLength): whether any class in that range is placed or probed now (nothing counted). When
+ * none is, the measuring is saved.
  */
-export function mayPlace(min: number, max: number, page: number): number {
+export function mayPlace(min: number, max: number, page: number): boolean {
   const last = classOf(max, page);
-  let probing = -1;
-  for (let i = classOf(min, page); i <= last; i++) {
-    if (verdicts[i] === PLACE) return PLACING;
-    if (verdicts[i] === PROBE) probing = i;
-  }
-  return probing >= 0 && ++probes[probing] % PROBE_EVERY === 0 ? PROBE_TAKEN : NOT_PLACING;
+  for (let i = classOf(min, page); i <= last; i++) if (verdicts[i] !== 0) return true;
+  return false;
 }
 
 /** The current state of every class: while ksmd does not run, none is placed. */

@@ -1,8 +1,10 @@
 // Transparent mode: Buffers an unchanged app makes, at or above a size threshold, come from the
-// page-aligned mergeable allocator, so that identical copies merge whole. It replaces the
-// factories on Buffer with its own (alloc, allocUnsafe, allocUnsafeSlow, from, concat), which
-// do the work themselves; which of Node's own APIs reach them differs by Node version (the API
-// reference lists it). Memory Node allocates in C++ is untouched.
+// page-aligned mergeable allocator, so that identical copies merge whole. While any Buffer may be
+// placed (placement.ts decides), it replaces the factories on Buffer with its own (alloc,
+// allocUnsafe, allocUnsafeSlow, from, concat), which do the work themselves; while none may
+// (ksmd stopped), Node's are back on Buffer and the mode costs nothing. Which of Node's own APIs
+// reach the factories differs by Node version (the API reference lists it). Memory Node
+// allocates in C++ is untouched.
 //
 // What the app can observe stays Node's: every call whose arguments are unusual, too small or
 // invalid goes to Node's own function, which validates, throws and pools exactly as it does.
@@ -10,16 +12,17 @@
 // Node gives for what it does not pool; Node may pool below Buffer.poolSize / 2 (32 KiB from
 // Node 24), the mode never pools what it places. allocUnsafe memory may hold an earlier
 // Buffer's bytes, as Node's may, unless Node was started with --zero-fill-buffers.
-import { constants } from 'node:buffer';
+// Buffer from node:buffer: the global one is a getter (Node keeps it replaceable), a call per use.
+import { Buffer, constants } from 'node:buffer';
 import { types } from 'node:util';
 import { allocatePageAligned } from './alloc.js';
 import { validateInteger, validateOneOf, validateOptions } from './args.js';
-import { concatParts, copySource } from './buffer-sources.js';
+import { concatParts, concatSize, copySource } from './buffer-sources.js';
 import { KsmUnsupportedError } from './errors.js';
 import { pageSize } from './kernel/page-size.js';
 import { zeroFillBuffers } from './node-flags.js';
 import {
-  CLASS_COUNT, classOf, classPages, mayPlace, NOT_PLACING, placementClasses, placementMode, placingClass, PROBE_TAKEN,
+  CLASS_COUNT, classOf, classPages, classPlaced, mayPlace, placementClasses, placementMode, placesAny, placingClass,
   startPlacement, stopPlacement,
 } from './placement.js';
 import type { Placement, PlacementReason } from './types.js';
@@ -71,6 +74,8 @@ const BYTES_PER_UNIT: Partial<Record<string, readonly [number, number]>> = {
   ucs2: [2, 2], 'ucs-2': [2, 2], utf16le: [2, 2], 'utf-16le': [2, 2], base64: [0, 1], base64url: [0, 1], hex: [0, 1],
 };
 const ANY_BYTES_PER_UNIT = [0, 3] as const;
+/** The encodings whose byte count reads every character (the others' is arithmetic on the length). */
+const COUNTED_BY_READING: ReadonlySet<string> = new Set(['utf8', 'utf-8']);
 
 /** The default threshold: one page. A smaller placed Buffer would still take a whole page. */
 export const DEFAULT_THRESHOLD = 4096;
@@ -106,28 +111,29 @@ const wrapped = new WeakMap<object, unknown>();
 const { byteLength, isEncoding } = Buffer;
 const { fill: bufferFill, write: bufferWrite } = Buffer.prototype;
 const { set: typedArraySet, subarray: typedArraySubarray } = Uint8Array.prototype;
+const { isAnyArrayBuffer } = types; // node:util's exports have slow properties: read once
 
 /** Whether `size` is a length the mode places: an integer Node accepts, at least the threshold. */
 const placeable = (size: unknown): size is number =>
   typeof size === 'number' && size >= threshold && size <= constants.MAX_LENGTH && Number.isInteger(size);
 
-/**
- * Page-aligned memory for a Buffer of `size` bytes (its contents: AllocateBlock,
- * native/core/allocator.h), or why not (its class is not placing now, or the allocator could
- * not give memory). Counted by class either way.
- */
-function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'notPlacing' | 'fallback' {
-  const index = classOf(size, page);
-  if (!placingClass(index, probeTaken)) return 'notPlacing';
+/** Page-aligned memory for a placed Buffer of `size` bytes (its contents: AllocateBlock,
+ *  native/core/allocator.h), counted in its class; null where the allocator cannot give it. */
+function allocatePlaced(size: number, zeroed: boolean): Buffer | null {
   let buffer: Buffer | null;
   try {
     buffer = allocatePageAligned(size, zeroed);
   } catch {
     buffer = null; // ENOMEM, the mapping limit: Node's memory will do
   }
-  if (buffer === null) return 'fallback';
-  count(placedByClass[index], size);
+  if (buffer !== null) count(placedByClass[classOf(size, page)], size);
   return buffer;
+}
+
+/** A placed Buffer of `size` bytes, or why not: its class is not placed now, or no memory. */
+function place(size: number, zeroed: boolean): Buffer | 'notPlacing' | 'fallback' {
+  if (!placingClass(classOf(size, page))) return 'notPlacing';
+  return allocatePlaced(size, zeroed) ?? 'fallback';
 }
 
 // Set while one of Node's functions serves a call: Node's functions may call Buffer's
@@ -135,82 +141,128 @@ function place(size: number, zeroed: boolean, probeTaken = false): Buffer | 'not
 // what the mode places and counts never depends on how a version of Node is built.
 let insideNode = false;
 
-/** Node's function for a call the mode does not place, counted by why: `reason`, or else by its size. */
-function leaveToNode(make: () => Buffer, reason?: Reason): Buffer {
-  if (insideNode) return make();
+/** One of Node's factories, called with Buffer as `this`, as the app would have called it. */
+type NodeCall = (self: typeof Buffer, a?: unknown, b?: unknown, c?: unknown) => Buffer;
+// The arguments go through an array the optimizer cannot see into (not a literal), so that it
+// never inlines Node's function into this module's code: this code gets hot sooner than Node's,
+// and would fix Node's code with its type feedback still immature (measured: Buffer.from of a
+// 48 KiB string then lost Node's fast byte count, 2x slower, in about half the runs). A new
+// array each time: storing into one kept in the old generation costs a write barrier per call.
+// (No spread: it uses Array's iterator, which an app may have replaced; Node's primordials do not.)
+// `count`: how many arguments Node's function gets.
+const callerOf = (fn: unknown, count: 1 | 2 | 3): NodeCall => (self, a, b, c) => {
+  const args = new Array<unknown>(count);
+  args[0] = a;
+  if (count > 1) args[1] = b;
+  if (count > 2) args[2] = c;
+  return Reflect.apply(fn as (...args: unknown[]) => Buffer, self, args) as Buffer;
+};
+
+/** Node's function serves this call (`call`, with up to three arguments); nothing is counted. */
+function callNode(call: NodeCall, a: unknown, b: unknown, c: unknown): Buffer {
   insideNode = true;
-  let buffer: Buffer;
   try {
-    buffer = make();
+    return call(Buffer, a, b, c);
   } finally {
     insideNode = false;
   }
-  count(left[reason ?? (buffer.length < threshold ? 'belowThreshold' : 'otherArguments')], buffer.length);
-  if (reason === 'notPlacing') count(notPlacedByClass[classOf(buffer.length, page)], buffer.length);
+}
+
+/** Counts `buffer` as left to Node: below the threshold by its size, at or above it as `atThreshold`. */
+function leftToNode(buffer: Buffer, atThreshold: Reason): Buffer {
+  const { length } = buffer;
+  if (length < threshold) {
+    count(left.belowThreshold, length);
+  } else {
+    count(left[atThreshold], length);
+    if (atThreshold === 'notPlacing') count(notPlacedByClass[classOf(length, page)], length);
+  }
   return buffer;
 }
+
+/** Node's Buffer `made`, or, where its class is placed now, a placed copy of it. */
+function placedCopy(made: Buffer): Buffer {
+  const copy = made.length >= threshold ? place(made.length, false) : 'notPlacing';
+  if (typeof copy === 'string') return leftToNode(made, copy);
+  Reflect.apply(typedArraySet, copy, [made]);
+  return copy;
+}
+
+/** Node's function serves this call, and its Buffer is counted as left to Node. */
+const viaNode = (call: NodeCall, a: unknown, b: unknown, c: unknown, atThreshold: Reason = 'otherArguments'): Buffer =>
+  leftToNode(callNode(call, a, b, c), atThreshold);
 
 function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; retire: () => void } {
   // Once the mode is disabled, a wrapper that someone still holds (an app that saved
   // Buffer.alloc, and put it back later) is Node's function again: it places nothing.
   let retired = false;
-  // Node's functions are called with Buffer as `this`, as the app would have called them.
-  const node = <K extends keyof Factories>(key: K, args: unknown[]): Buffer =>
-    Reflect.apply(nodes[key] as (...a: unknown[]) => Buffer, Buffer, args);
-  /** Node's function for this call, counted by why the mode did not place it. */
-  const toNode = (key: keyof Factories, args: unknown[], reason?: Reason) => leaveToNode(() => node(key, args), reason);
+  const nodeAlloc = callerOf(nodes.alloc, 3);
+  const nodeFrom = callerOf(nodes.from, 3);
+  const nodeConcat = callerOf(nodes.concat, 2);
 
   const alloc = function alloc(size: number, fill?: string | Uint8Array | number, encoding?: BufferEncoding): Buffer {
-    const args = [size, fill, encoding];
-    if (retired) return node('alloc', args);
-    if (insideNode || !placeable(size)) return toNode('alloc', args);
+    if (retired || insideNode) return nodeAlloc(Buffer, size, fill, encoding);
+    if (!placeable(size)) return viaNode(nodeAlloc, size, fill, encoding);
     const buffer = place(size, true);
-    if (typeof buffer === 'string') return toNode('alloc', args, buffer);
+    if (typeof buffer === 'string') return viaNode(nodeAlloc, size, fill, encoding, buffer);
     // Node fills through the same _fill as Buffer.prototype.fill; zero needs no filling.
     if (fill !== undefined && fill !== 0) Reflect.apply(bufferFill, buffer, [fill, 0, size, encoding]);
     return buffer;
   };
-  // Node 26 added an `alignment` argument: given, the call is Node's to serve.
-  const unsafe = (key: 'allocUnsafe' | 'allocUnsafeSlow') => function (size: number, alignment?: unknown): Buffer {
-    // No spread or for-of on these paths: they use Array's iterator, which an app may have
-    // replaced, and Node's own functions (its primordials) do not.
-    const args = alignment === undefined ? [size] : [size, alignment];
-    if (retired) return node(key, args);
-    if (insideNode || !placeable(size) || alignment !== undefined) return toNode(key, args);
-    const buffer = place(size, zeroFill);
-    return typeof buffer === 'string' ? toNode(key, args, buffer) : buffer;
+  // Node 26 added an `alignment` argument: given, the call is Node's to serve; not given, Node's
+  // function gets the size alone, as the app passed it.
+  const unsafe = (fn: unknown) => {
+    const withAlignment = callerOf(fn, 2);
+    const sizeOnly = callerOf(fn, 1);
+    return function (size: number, alignment?: unknown): Buffer {
+      const call = alignment === undefined ? sizeOnly : withAlignment;
+      if (retired || insideNode) return call(Buffer, size, alignment);
+      if (!placeable(size) || alignment !== undefined) return viaNode(call, size, alignment, undefined);
+      const buffer = place(size, zeroFill);
+      return typeof buffer === 'string' ? viaNode(call, size, alignment, undefined, buffer) : buffer;
+    };
   };
-  const allocUnsafe = unsafe('allocUnsafe');
-  const allocUnsafeSlow = unsafe('allocUnsafeSlow');
+  const allocUnsafe = unsafe(nodes.allocUnsafe);
+  const allocUnsafeSlow = unsafe(nodes.allocUnsafeSlow);
 
   const from = function from(value: unknown, encodingOrOffset?: unknown, length?: unknown): Buffer {
-    const args = [value, encodingOrOffset, length];
-    if (retired) return node('from', args);
-    if (insideNode) return toNode('from', args);
-    if (typeof value === 'string') return fromString(value, encodingOrOffset, args);
+    if (retired || insideNode) return nodeFrom(Buffer, value, encodingOrOffset, length);
+    if (typeof value === 'string') return fromString(value, encodingOrOffset, length);
     // Not an object: Node's TypeError. An ArrayBuffer: a view over it, nothing to copy.
-    if (typeof value !== 'object' || value === null || types.isAnyArrayBuffer(value)) return toNode('from', args);
+    if (typeof value !== 'object' || value === null || isAnyArrayBuffer(value)) {
+      return viaNode(nodeFrom, value, encodingOrOffset, length);
+    }
     const copy = copySource(value);
-    if (copy === undefined || !placeable(copy.length)) return toNode('from', args);
+    if (copy === undefined || !placeable(copy.length)) return viaNode(nodeFrom, value, encodingOrOffset, length);
     const buffer = place(copy.length, false);
-    if (typeof buffer === 'string') return toNode('from', args, buffer);
+    if (typeof buffer === 'string') return viaNode(nodeFrom, value, encodingOrOffset, length, buffer);
     Reflect.apply(typedArraySet, buffer, [copy.source]); // every byte
     return buffer;
   };
   /** A string: placed when its byte length is large enough, written as Node writes it. */
-  function fromString(value: string, encoding: unknown, args: unknown[]): Buffer {
+  function fromString(value: string, encoding: unknown, length: unknown): Buffer {
+    // No encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here,
+    // unmeasured; and none is measured while nothing is placed (ksmd stopped).
+    if (value.length * 3 < threshold || !placesAny()) return viaNode(nodeFrom, value, encoding, length, 'notPlacing');
     // Node: no encoding (or one that is not a string) is utf8; a name it does not know throws.
     const name = typeof encoding === 'string' && encoding !== '' ? encoding as BufferEncoding : 'utf8';
-    // No encoding takes more than 3 bytes per UTF-16 unit: most small strings stop here, unmeasured.
-    if (value.length * 3 < threshold || !isEncoding(name)) return toNode('from', args);
-    // Nor are strings measured whose sizes all fall in classes not placed now (ksmd stopped).
+    if (!isEncoding(name)) return viaNode(nodeFrom, value, encoding, length);
+    // Nor are strings measured whose sizes all fall in classes not placed now.
     const perUnit = BYTES_PER_UNIT[name] ?? ANY_BYTES_PER_UNIT;
-    const verdict = mayPlace(Math.max(value.length * perUnit[0], threshold), value.length * perUnit[1], page);
-    if (verdict === NOT_PLACING) return toNode('from', args, 'notPlacing');
+    const fewest = value.length * perUnit[0];
+    if (!mayPlace(Math.max(fewest, threshold), value.length * perUnit[1], page)) {
+      return viaNode(nodeFrom, value, encoding, length, 'notPlacing');
+    }
+    // Counting UTF-8 bytes reads the whole string, and most strings take their fewest (ASCII
+    // text). Unless those would be placed, Node makes the Buffer, counting once, and one whose
+    // class is placed after all is copied.
+    if (COUNTED_BY_READING.has(name) && (fewest < threshold || !classPlaced(classOf(fewest, page)))) {
+      return placedCopy(callNode(nodeFrom, value, encoding, length));
+    }
     const size = byteLength(value, name);
-    if (!placeable(size)) return toNode('from', args);
-    const buffer = place(size, false, verdict === PROBE_TAKEN);
-    if (typeof buffer === 'string') return toNode('from', args, buffer);
+    if (!placeable(size)) return viaNode(nodeFrom, value, encoding, length);
+    const buffer = place(size, false);
+    if (typeof buffer === 'string') return viaNode(nodeFrom, value, encoding, length, buffer);
     const written = Reflect.apply(bufferWrite, buffer, [value, 0, size, name]) as number;
     if (written === size) return buffer;
     // byteLength overestimates invalid base64 and hex: Node then gives the written bytes as a
@@ -220,14 +272,16 @@ function wrapFactories(nodes: Factories, zeroFill: boolean): { ours: Factories; 
   }
 
   const concat = function concat(list: readonly Uint8Array[], totalLength?: number): Buffer {
-    const args = [list, totalLength];
-    if (retired) return node('concat', args);
-    if (insideNode) return toNode('concat', args);
+    if (retired || insideNode) return nodeConcat(Buffer, list, totalLength);
+    // Sized first, copying nothing: most calls stop here while their class is not placed.
+    const sized = concatSize(list);
+    const size = totalLength === undefined ? sized : totalLength;
+    if (sized === undefined || !placeable(size)) return viaNode(nodeConcat, list, totalLength, undefined);
+    if (!placingClass(classOf(size, page))) return viaNode(nodeConcat, list, totalLength, undefined, 'notPlacing');
     const parts = concatParts(list);
-    const size = totalLength === undefined ? parts?.total : totalLength;
-    if (parts === undefined || !placeable(size)) return toNode('concat', args);
-    const buffer = place(size, false);
-    if (typeof buffer === 'string') return toNode('concat', args, buffer);
+    if (parts === undefined) return viaNode(nodeConcat, list, totalLength, undefined);
+    const buffer = allocatePlaced(size, false);
+    if (buffer === null) return viaNode(nodeConcat, list, totalLength, undefined, 'fallback');
     let at = 0;
     for (let i = 0; i < parts.items.length && at < size; i++) {
       const bytes = Math.min(parts.lengths[i], size - at);
@@ -264,27 +318,48 @@ export function enableTransparentMode(options?: TransparentModeOptions): void {
   }
   threshold = wanted;
   page = pageSize();
-  if (placement !== placementMode() || installed === undefined) startPlacement(placement);
-  if (installed !== undefined) return;
-  // What is on Buffer now, unless it is a wrapper of ours an app put back after a disable.
-  const node = Object.fromEntries(FACTORIES.map((key) =>
-    [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
-  installed = { node, ...wrapFactories(node, zeroFillBuffers()) };
-  left = noneLeft();
-  placedByClass = tallies();
-  notPlacedByClass = tallies();
-  Object.assign(Buffer, installed.ours);
+  if (installed === undefined) {
+    // What is on Buffer now, unless it is a wrapper of ours an app put back after a disable.
+    const node = Object.fromEntries(FACTORIES.map((key) =>
+      [key, wrapped.get(Buffer[key]) ?? Buffer[key]])) as unknown as Factories;
+    installed = { node, ...wrapFactories(node, zeroFillBuffers()) };
+    left = noneLeft();
+    placedByClass = tallies();
+    notPlacedByClass = tallies();
+  } else if (placement === placementMode()) {
+    return;
+  }
+  startPlacement(placement, putOnBuffer);
+}
+
+/**
+ * Puts the mode's factories on Buffer while any Buffer may be placed, and the ones it found
+ * while none may (ksmd stopped), so that the mode then costs nothing. A factory that someone
+ * else has replaced since is left as it is. Never throws.
+ */
+function putOnBuffer(placing: boolean): void {
+  if (installed === undefined) return;
+  const { node, ours } = installed;
+  for (const key of FACTORIES) {
+    const current = Buffer[key];
+    // Ours go over what the mode found (or a retired wrapper of ours standing for it); the found
+    // ones go back over ours only.
+    const replace = placing ? current !== ours[key] && (wrapped.get(current) ?? current) === node[key]
+      : current === ours[key];
+    try {
+      if (replace) Reflect.set(Buffer, key, placing ? ours[key] : node[key]);
+    } catch {
+      // A setter an app put there: the factory stays as it is, and serves calls either way.
+    }
+  }
 }
 
 /** Turns transparent mode off in this thread: https://github.com/node-ksm/node-ksm/blob/main/docs/api.md#disabletransparentmode-void */
 export function disableTransparentMode(): void {
   if (installed === undefined) return;
-  const { node, ours, retire } = installed;
-  for (const key of FACTORIES) {
-    if (Buffer[key] === ours[key]) (Buffer as unknown as Record<string, unknown>)[key] = node[key];
-  }
-  retire();
   stopPlacement();
+  putOnBuffer(false);
+  installed.retire();
   installed = undefined;
 }
 

@@ -112,7 +112,7 @@ describe.skipIf(!linux)('transparent mode', () => {
 
   it('places every covered call at or above 4096 bytes in mergeable memory, and nothing below', () => {
     const results = placements({ mode: true });
-    expect(Object.keys(results)).toHaveLength(12 * 6);
+    expect(Object.keys(results)).toHaveLength(13 * 6);
     for (const [name, result] of Object.entries(results)) {
       const size = Number(name.split(' ').pop());
       const expected = size >= 4096
