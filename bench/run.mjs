@@ -13,7 +13,7 @@ import { overheadFigures } from './overhead.mjs';
 import { savingsFigures } from './savings.mjs';
 import { scanCostFigures } from './scan-cost.mjs';
 import { statsFigures } from './stats.mjs';
-import { transparentCostFigures, transparentFigures } from './transparent.mjs';
+import { transparentCostFigures, transparentDecidingCostFigures, transparentFigures } from './transparent.mjs';
 import { uniqueDataFigures } from './unique-data.mjs';
 import { clusterFigures } from './cluster.mjs';
 
@@ -34,6 +34,7 @@ const suites = [
 // pages_sharing, which every kernel has.
 const ksmdSuites = [...(processStats().mergingPages !== undefined ? [['savings', savingsFigures]] : []),
   ...(capabilities().processMerge ? [['scan cost', scanCostFigures]] : []), ['transparent mode', transparentFigures],
+  ['transparent mode cost, ksmd running', transparentDecidingCostFigures],
   ['transparent mode, unique data', uniqueDataFigures], ['transparent mode, cluster app', clusterFigures]];
 
 const started = Date.now();

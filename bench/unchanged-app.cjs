@@ -7,6 +7,11 @@
 //                                 both of the above
 //   cost ITERATIONS ROUNDS        prints the median ns of building a response (Buffer.from of
 //                                 a rendered string, concat with a header, drop), per round
+//   cost-unique ITERATIONS ROUNDS SECONDS  the same, holding unique data of the responses' sizes:
+//                                 in transparent mode, once the mode has judged those sizes not
+//                                 merging (ksmd running; waits up to SECONDS), so that it places
+//                                 only probes
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { liveHeap } = require('./live-heap.cjs');
 
@@ -41,6 +46,21 @@ function cost(iterations, rounds) {
   return { nsPerResponse: times[times.length >> 1], sink };
 }
 
+/** Unique Buffers of each size a response takes (2 to 13 pages); in the mode, waits until it has
+ *  judged them not merging (said in the result), for up to `seconds`. */
+async function uniqueJudged(seconds) {
+  const { PAGE_SIZE } = require('../test/helpers/page-size.cjs');
+  const pages = [2, 3, 5, 9, 13];
+  const data = pages.flatMap((n) => Array.from({ length: 400 }, () => crypto.randomFillSync(Buffer.allocUnsafe(n * PAGE_SIZE - 100))));
+  if (process.env.NODE_KSM_MERGE !== 'buffers') return { data, judged: undefined };
+  const { transparentModeStats } = require('node-ksm');
+  const classes = () => transparentModeStats().classes.filter((c) => pages.some((n) => n >= c.minPages && n <= c.maxPages));
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 250))) {
+    if (classes().every((c) => c.reason === 'notMerging')) return { data, judged: true };
+  }
+  return { data, judged: false };
+}
+
 let held;
 if (scenario === 'file') held = fs.readFileSync(args[0]);
 else if (scenario === 'copies') held = copies(Number(args[0]));
@@ -48,8 +68,15 @@ else if (scenario === 'server') held = [liveHeap(Number(args[0])), fs.readFileSy
 else if (scenario === 'cost') {
   process.stdout.write(`${JSON.stringify(cost(Number(args[0]), Number(args[1])))}\n`);
   process.exit(0);
+} else if (scenario === 'cost-unique') {
+  uniqueJudged(Number(args[2])).then(({ data, judged }) => {
+    process.stdout.write(`${JSON.stringify({ ...cost(Number(args[0]), Number(args[1])), judged, held: data.length })}\n`);
+    process.exit(0);
+  });
 } else throw new Error(`unknown scenario ${scenario}`);
 
-process.stdout.write('ready\n');
-process.stdin.resume();
-process.stdin.on('end', () => process.exit(held ? 0 : 1));
+if (held !== undefined) {
+  process.stdout.write('ready\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}

@@ -25,8 +25,9 @@ const rssBytes = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync('/proc/self/
   for (let i = 0; i < 4; i++) globalThis.gc();
   await sleep(3000);
   globalThis.gc();
-  // In the mode, what it decided for this size (the app itself knows nothing of node-ksm).
-  const decided = process.env.NODE_KSM_MERGE === 'buffers'
-    ? require('node-ksm').transparentModeStats().classes.find((c) => c.placed.buffers + c.notPlaced.buffers > 0) : undefined;
+  // In the mode, what it decided for this size's class (the app itself knows nothing of node-ksm).
+  const pages = Math.ceil(size / require('../test/helpers/page-size.cjs').PAGE_SIZE);
+  const decided = process.env.NODE_KSM_MERGE === 'buffers' ? require('node-ksm').transparentModeStats().classes
+    .find((c) => pages >= c.minPages && (c.maxPages === undefined || pages <= c.maxPages)) : undefined;
   process.stdout.write(`${JSON.stringify({ rssBytes: rssBytes(), buffers: held.length, decided })}\n`);
 })();

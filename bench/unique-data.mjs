@@ -31,8 +31,10 @@ export async function uniqueDataFigures({ quick }) {
         process.stderr.write(`bench: transparent mode, unique data: ${size} B, ${condition}...\n`);
         // Side by side: the plain app's RSS does not depend on ksmd, and this halves the wait.
         const [plain, mode] = await Promise.all([run([size, mib, seconds], {}, false), run([size, mib, seconds], MODE, true)]);
-        const decided = mode.decided ? `${mode.decided.reason}, ${mode.decided.placed.buffers} placed, ` +
-          `${mode.decided.notPlaced.buffers} left to Node` : 'nothing decided';
+        // While ksmd is stopped the mode steps aside: Node's own factories, nothing counted.
+        const decided = !mode.decided ? 'nothing decided' : mode.decided.reason === 'ksmdStopped'
+          ? `ksmdStopped, ${mode.decided.placed.buffers} placed, mode stepped aside`
+          : `${mode.decided.reason}, ${mode.decided.placed.buffers} placed, ${mode.decided.notPlaced.buffers} left to Node`;
         figures.push({ figure: `transparent mode: RSS with ${mib} MiB of unique ${size}-byte Buffers, ${condition}` +
           (run_ ? `, after ${seconds} s of replacement` : ''), ours: mode.rssBytes / 2 ** 20, baseline: plain.rssBytes / 2 ** 20,
         unit: 'MiB', goal, note: decided });

@@ -29,6 +29,7 @@ describe.skipIf(!linux || ksmdUnavailable)('npm run bench', () => {
       'churn: allocate, touch every page, drop; allocMergeable vs Buffer.alloc, 1 MiB',
       'inspect()', "inspect() of 16 MiB vs one kpageflags read over the frames' span", 'mappings added by',
       'transparent mode, placing them: cost of building responses', 'transparent mode, ksmd stopped: cost of building responses',
+      'transparent mode, ksmd running, unique data judged not merging: cost of building responses',
       'transparent mode: RSS with 16 MiB of unique 6144-byte Buffers, ksmd stopped', 'transparent mode: RSS with 16 MiB of unique 6144-byte Buffers, ksmd running',
       'transparent mode: PSS of a 4-worker cluster app', 'estimate() of 4 processes x 32 MiB vs memcpy of the same bytes', 'transparent mode: saving, 4 processes each hold 200 Buffer.from copies', ...(savingsMeasured ? ['savings: 2 copies', 'savings: 8 copies'] : []), ...(scanCostMeasured ? ['scan cost: pages scanned per full scan'] : [])]) {
       expect(names.some((name) => name.startsWith(part)), part).toBe(true);
