@@ -8,7 +8,7 @@
 import { types } from 'node:util';
 
 const { getPrototypeOf, getOwnPropertyDescriptor, hasOwn } = Object;
-// Taken here, not read as isProxy(...) on each call: node:util's exports object has slow
+// Taken here, not read as types.isProxy(...) on each call: node:util's exports object has slow
 // (dictionary) properties, and reading one costs a full property lookup every time.
 const { isProxy, isTypedArray, isUint8Array } = types;
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
@@ -79,25 +79,35 @@ export function copySource(value: object): { source: ArrayLike<number>; length: 
 }
 
 /**
- * The bytes Buffer.concat(list) would hold when every item is a Uint8Array (read through the
- * intrinsic getter: no code of the app runs), undefined otherwise: enough to decide whether to
- * place it; concatParts() then says whether the mode can copy it.
+ * An item's byte length (read through the intrinsic getter: no code of the app runs) when it is
+ * a Uint8Array, and, if `plain`, one whose bytes Node sums and copies the same on every version:
+ * a Buffer or Uint8Array with no own `length`; -1 otherwise.
+ */
+function itemBytes(item: unknown, plain: boolean): number {
+  if (!isUint8Array(item)) return -1;
+  if (plain && (hasOwn(item, 'length') ||
+    (getPrototypeOf(item) !== Buffer.prototype && getPrototypeOf(item) !== Uint8Array.prototype))) return -1;
+  return typedArrayByteLength.call(item);
+}
+
+/**
+ * The bytes Buffer.concat(list) would hold when every item is a Uint8Array, undefined otherwise:
+ * enough to decide whether to place it; concatParts() then says whether the mode can copy it.
  */
 export function concatSize(list: unknown): number | undefined {
   if (!Array.isArray(list) || isProxy(list)) return undefined;
   let total = 0;
   for (let i = 0; i < list.length; i++) {
-    const item: unknown = list[i];
-    if (!isUint8Array(item)) return undefined;
-    total += typedArrayByteLength.call(item);
+    const bytes = itemBytes(list[i], false);
+    if (bytes < 0) return undefined;
+    total += bytes;
   }
   return total;
 }
 
 /**
- * The items of Buffer.concat(list), their byte lengths and their total, when every item is a
- * plain Uint8Array or Buffer (what Node sums and copies is then the same on every version);
- * undefined otherwise.
+ * The items of Buffer.concat(list), their byte lengths and their total, when every item is
+ * plain (see itemBytes); undefined otherwise.
  */
 export function concatParts(list: unknown): { items: Uint8Array[]; lengths: number[]; total: number } | undefined {
   if (!Array.isArray(list) || isProxy(list)) return undefined;
@@ -105,13 +115,12 @@ export function concatParts(list: unknown): { items: Uint8Array[]; lengths: numb
   const lengths: number[] = [];
   let total = 0;
   for (let i = 0; i < list.length; i++) {
-    const item: unknown = list[i];
-    if (!isUint8Array(item) || hasOwn(item, 'length') ||
-      (getPrototypeOf(item) !== Buffer.prototype && getPrototypeOf(item) !== Uint8Array.prototype)) return undefined;
-    const length = typedArrayByteLength.call(item);
+    const item = list[i] as Uint8Array;
+    const bytes = itemBytes(item, true);
+    if (bytes < 0) return undefined;
     items.push(item);
-    lengths.push(length);
-    total += length;
+    lengths.push(bytes);
+    total += bytes;
   }
   return { items, lengths, total };
 }

@@ -149,12 +149,12 @@ type NodeCall = (self: typeof Buffer, a?: unknown, b?: unknown, c?: unknown) => 
 // 48 KiB string then lost Node's fast byte count, 2x slower, in about half the runs). A new
 // array each time: storing into one kept in the old generation costs a write barrier per call.
 // (No spread: it uses Array's iterator, which an app may have replaced; Node's primordials do not.)
-// `count`: how many arguments Node's function gets.
-const callerOf = (fn: unknown, count: 1 | 2 | 3): NodeCall => (self, a, b, c) => {
-  const args = new Array<unknown>(count);
+// `arity`: how many arguments Node's function gets.
+const callerOf = (fn: unknown, arity: 1 | 2 | 3): NodeCall => (self, a, b, c) => {
+  const args = new Array<unknown>(arity);
   args[0] = a;
-  if (count > 1) args[1] = b;
-  if (count > 2) args[2] = c;
+  if (arity > 1) args[1] = b;
+  if (arity > 2) args[2] = c;
   return Reflect.apply(fn as (...args: unknown[]) => Buffer, self, args) as Buffer;
 };
 
