@@ -7,10 +7,12 @@
 //                                 both of the above
 //   cost ITERATIONS ROUNDS        prints the median ns of building a response (Buffer.from of
 //                                 a rendered string, concat with a header, drop), per round
-//   cost-unique ITERATIONS ROUNDS SECONDS  the same, holding unique data of the responses' sizes:
-//                                 in transparent mode, once the mode has judged those sizes not
-//                                 merging (ksmd running; waits up to SECONDS), so that it places
-//                                 only probes
+//   cost-unique ITERATIONS ROUNDS SECONDS [mergeable]  the same, holding unique data of the
+//                                 responses' sizes: in transparent mode, once the mode has judged
+//                                 those sizes not merging (ksmd running; waits up to SECONDS), so
+//                                 that it places only probes; with `mergeable` (plain Node), the
+//                                 data marked mergeable, once ksmd has scanned it 3 times, as the
+//                                 mode's placed data is: what ksmd scanning it costs, without the mode
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { liveHeap } = require('./live-heap.cjs');
@@ -46,16 +48,27 @@ function cost(iterations, rounds) {
   return { nsPerResponse: times[times.length >> 1], sink };
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Unique Buffers of each size a response takes (2 to 13 pages); in the mode, waits until it has
- *  judged them not merging (said in the result), for up to `seconds`. */
-async function uniqueJudged(seconds) {
+ *  judged them not merging (said in the result), for up to `seconds`; `mergeable`, see above. */
+async function uniqueJudged(seconds, mergeable) {
   const { PAGE_SIZE } = require('../test/helpers/page-size.cjs');
   const pages = [2, 3, 5, 9, 13];
-  const data = pages.flatMap((n) => Array.from({ length: 400 }, () => crypto.randomFillSync(Buffer.allocUnsafe(n * PAGE_SIZE - 100))));
+  const make = mergeable ? require('node-ksm').allocMergeable : Buffer.allocUnsafe;
+  const data = pages.flatMap((n) => Array.from({ length: 400 }, () => crypto.randomFillSync(make(n * PAGE_SIZE - 100))));
+  if (mergeable) {
+    const { systemStats } = require('node-ksm');
+    const start = systemStats().fullScans;
+    for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(250)) {
+      if (systemStats().fullScans - start >= 3) return { data, judged: true };
+    }
+    return { data, judged: false };
+  }
   if (process.env.NODE_KSM_MERGE !== 'buffers') return { data, judged: undefined };
   const { transparentModeStats } = require('node-ksm');
   const classes = () => transparentModeStats().classes.filter((c) => pages.some((n) => n >= c.minPages && n <= c.maxPages));
-  for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 250))) {
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(250)) {
     if (classes().every((c) => c.reason === 'notMerging')) return { data, judged: true };
   }
   return { data, judged: false };
@@ -69,7 +82,7 @@ else if (scenario === 'cost') {
   process.stdout.write(`${JSON.stringify(cost(Number(args[0]), Number(args[1])))}\n`);
   process.exit(0);
 } else if (scenario === 'cost-unique') {
-  uniqueJudged(Number(args[2])).then(({ data, judged }) => {
+  uniqueJudged(Number(args[2]), args[3] === 'mergeable').then(({ data, judged }) => {
     process.stdout.write(`${JSON.stringify({ ...cost(Number(args[0]), Number(args[1])), judged, held: data.length })}\n`);
     process.exit(0);
   });
