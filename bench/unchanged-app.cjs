@@ -50,6 +50,12 @@ function cost(iterations, rounds) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether `done()` came true, checked every 250 ms for up to `seconds`. */
+async function until(seconds, done) {
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(250)) if (done()) return true;
+  return false;
+}
+
 /** Unique Buffers of each size a response takes (2 to 13 pages); in the mode, waits until it has
  *  judged them not merging (said in the result), for up to `seconds`; `mergeable`, see above. */
 async function uniqueJudged(seconds, mergeable) {
@@ -60,18 +66,12 @@ async function uniqueJudged(seconds, mergeable) {
   if (mergeable) {
     const { systemStats } = require('node-ksm');
     const start = systemStats().fullScans;
-    for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(250)) {
-      if (systemStats().fullScans - start >= 3) return { data, judged: true };
-    }
-    return { data, judged: false };
+    return { data, judged: await until(seconds, () => systemStats().fullScans - start >= 3) };
   }
   if (process.env.NODE_KSM_MERGE !== 'buffers') return { data, judged: undefined };
   const { transparentModeStats } = require('node-ksm');
   const classes = () => transparentModeStats().classes.filter((c) => pages.some((n) => n >= c.minPages && n <= c.maxPages));
-  for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(250)) {
-    if (classes().every((c) => c.reason === 'notMerging')) return { data, judged: true };
-  }
-  return { data, judged: false };
+  return { data, judged: await until(seconds, () => classes().every((c) => c.reason === 'notMerging')) };
 }
 
 let held;
